@@ -8,7 +8,7 @@ compared with what it was before: a notebook that changes it fails, and the stat
 import os, sys
 from pathlib import Path
 import pytest, torch
-import timm, open_clip  # imported before any snapshot: importing them sets environment variables
+import timm, open_clip, sklearn.linear_model  # imported before any snapshot: importing them sets environment variables
 from nbdev.config import get_config
 from nbdev.test import test_nb as run_notebook
 
