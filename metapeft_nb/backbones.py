@@ -492,7 +492,7 @@ def satmae_vit_tiny_test(pretrained=False, **kw):
     return _satmae_backbone(TINY_TEST, pretrained, **kw)
 
 # %% ../nbs/20_backbones.ipynb #60b5e28e
-VIT_TINY_C10_ARCH = dict(img_size=32, patch_size=4, embed_dim=128, depth=6, num_heads=4, mlp_ratio=4.0)
+VIT_TINY_C10_ARCH = dict(img_size=32, patch_size=4, embed_dim=192, depth=6, num_heads=3, mlp_ratio=4.0)
 
 def vit_tiny_c10_asset() -> Path:
     "Where the packaged `vit_tiny_c10` weights live (the file may be absent)."
