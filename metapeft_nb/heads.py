@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
+from .io import atomic_save, atomic_write_text, load_torch
 from .config import ConfigError, nearest
 
 # %% auto #0
@@ -242,21 +243,14 @@ def load_cached_init(folder, key:dict) -> Optional[Tensor]:
     js, pt = stem.with_suffix('.json'), stem.with_suffix('.pt')
     if not (js.exists() and pt.exists()): return None
     if json.loads(js.read_text()) != key: return None
-    return torch.load(pt, map_location='cpu', weights_only=True)
-
-def _atomic_write(path:Path, write):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name)
-    os.close(fd)
-    try: write(tmp); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    return load_torch(pt, 'head initialisation')
 
 def save_cached_init(folder, key:dict, weight:Tensor) -> Path:
     "Write the rows of `key` into `folder`; returns the tensor file."
     stem = _cache_stem(folder, key); stem.parent.mkdir(parents=True, exist_ok=True)
     pt = stem.with_suffix('.pt')
-    _atomic_write(pt, lambda p: torch.save(weight.detach().cpu().contiguous(), p))
-    _atomic_write(stem.with_suffix('.json'), lambda p: Path(p).write_text(json.dumps(key, sort_keys=True, indent=1)))
+    atomic_save(weight.detach().cpu().contiguous(), pt)
+    atomic_write_text(stem.with_suffix('.json'), json.dumps(key, sort_keys=True, indent=1))
     return pt
 
 # %% ../nbs/40_heads.ipynb #0c42c822

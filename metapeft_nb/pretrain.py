@@ -14,6 +14,7 @@ from timm.models.vision_transformer import VisionTransformer
 from fastcore.script import call_parse
 from .backbones import VIT_TINY_C10_ARCH
 from .config import resolve_device
+from .io import atomic_save
 
 # %% auto #0
 __all__ = ['VIT_TINY_C10', 'vit_tiny_c10', 'read_image_folder', 'normalize', 'augment', 'lr_at', 'evaluate', 'hardware',
@@ -93,9 +94,6 @@ def lr_at(step: int, total: int, warmup: int, base: float) -> float:
     return base * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
 # %% ../nbs/25_pretrain.ipynb #ec4674f9
-def _atomic_save(obj, path: Path):
-    tmp = path.with_suffix(path.suffix + '.tmp'); torch.save(obj, tmp); os.replace(tmp, path)
-
 @torch.no_grad()
 def evaluate(model, x, y, batch_size=500) -> float:
     "Top-1 accuracy (%) of `model` on uint8 images `x` with labels `y` (on the model's device)."
@@ -171,7 +169,7 @@ def pretrain(data, # image folder or .tar.gz with train/ and test/
         acc = evaluate(model, xte, yte)
         hist.append(dict(epoch=epoch + 1, minutes=round(minutes0 + (time.time() - t0) / 60, 2), train_loss=round(tot.item() / n, 4), test_acc=round(acc, 2)))
         log(json.dumps(hist[-1]))
-        _atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), rng=g.get_state(), epoch=epoch + 1,
+        atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), rng=g.get_state(), epoch=epoch + 1,
                           history=json.dumps(hist), recipe=json.dumps(recipe)), state_path)
         (out / 'history.json').write_text(json.dumps(dict(classes=classes, recipe=recipe, history=hist), indent=1))
     return dict(classes=classes, recipe=recipe, history=hist)

@@ -23,7 +23,7 @@ __all__ = ['CIFAR_SPECS', 'LIST_FILES', 'LIST_NUM_CLASSES', 'FUSRS_CLASSES', 'IN
            'fashion_mnist_dataset', 'digits_dataset', 'build_dataset', 'dataset_stats', 'format_stats']
 
 # %% ../../nbs/11_data.datasets.ipynb #8fdf04c6
-class DataNotFoundError(FileNotFoundError):
+class DataNotFoundError(DataError, FileNotFoundError):
     "A data root, list or file is missing; the message says how to obtain the data."
 
 class ChecksumError(DataError):

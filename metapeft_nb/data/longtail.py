@@ -8,14 +8,11 @@ import difflib, math, warnings
 from dataclasses import dataclass, field, asdict
 from typing import Optional, Sequence
 import numpy as np
+from ..io import DataError
 
 # %% auto #0
-__all__ = ['GROUPS', 'DataError', 'exp_profile', 'class_counts', 'longtail_indices', 'longtail_subsample', 'count_groups',
-           'name_groups', 'groups_from_config', 'group_means', 'describe_groups', 'MetaSplit', 'meta_split']
-
-# %% ../../nbs/10_data.longtail.ipynb #3dc35f2a
-class DataError(ValueError):
-    "Bad data input (a count, ratio, label or class name); the message says what is wrong and how to fix it."
+__all__ = ['GROUPS', 'exp_profile', 'class_counts', 'longtail_indices', 'longtail_subsample', 'count_groups', 'name_groups',
+           'groups_from_config', 'group_means', 'describe_groups', 'MetaSplit', 'meta_split']
 
 # %% ../../nbs/10_data.longtail.ipynb #20ab6897
 def exp_profile(n_max:int, # images of the first (largest) class

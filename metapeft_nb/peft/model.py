@@ -4,7 +4,7 @@
 
 # %% ../../nbs/31_peft.model.ipynb #8dfed03d
 from __future__ import annotations
-import copy, json, math, os, tempfile
+import copy, json, math
 from pathlib import Path
 from typing import Optional
 import torch
@@ -12,7 +12,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 from safetensors import safe_open
-from safetensors.torch import save_file, load_file
+from safetensors.torch import save, save_file, load_file
+from ..io import FormatError, atomic_write, atomic_write_text, load_safetensors
 from ..config import Config, ConfigError, config_to_yaml, nearest
 from ..backbones import ViTView, create_backbone
 from .modules import (VPT, Adapter, AdaptFormer, LoRA, SSF, Values, MaskedLinear, default_bottleneck,
@@ -393,17 +394,11 @@ def save_adapter(model:PeftModel, folder, cfg:Config|None=None) -> Path:
     cfg = cfg if cfg is not None else getattr(model, 'config', None)
     tensors = {n: t.detach().to('cpu').contiguous().clone() for n, t in adapter_state(model).items()}
     info = {k: json.dumps(v) for k, v in _meta_info(model).items()}
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp'); os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=info); os.replace(tmp, folder / ADAPTER_FILE)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-    if cfg is not None:
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp'); os.close(fd)
-        Path(tmp).write_text(config_to_yaml(cfg)); os.replace(tmp, folder / CONFIG_FILE)
+    atomic_write(folder / ADAPTER_FILE, save(tensors, metadata=info))
+    if cfg is not None: atomic_write_text(folder / CONFIG_FILE, config_to_yaml(cfg))
     return folder / ADAPTER_FILE
 
-class AdapterMismatch(ValueError):
+class AdapterMismatch(FormatError):
     "An adapter file does not fit the model it is loaded into."
 
 def _diff(a:dict, b:dict) -> str:
@@ -412,8 +407,10 @@ def _diff(a:dict, b:dict) -> str:
 def load_adapter(model:PeftModel, folder, check_weights:bool=True) -> PeftModel:
     "Load an adapter written by `save_adapter` into `model` (same backbone and slots), checking everything."
     path = Path(folder); path = path / ADAPTER_FILE if path.is_dir() else path
-    if not path.exists(): raise FileNotFoundError(f'no adapter at {path}')
-    with safe_open(str(path), framework='pt') as f: meta = {k: json.loads(v) for k, v in (f.metadata() or {}).items()}
+    if not path.exists(): raise FormatError(f'no adapter at {path}')
+    try:
+        with safe_open(str(path), framework='pt') as f: meta = {k: json.loads(v) for k, v in (f.metadata() or {}).items()}
+    except Exception as e: raise FormatError(f'{path}: not a readable adapter (truncated or corrupt: {e})') from None
     if meta.get('format') != ADAPTER_FORMAT: raise AdapterMismatch(f'{path}: not a metapeft_nb adapter (format {meta.get("format")!r})')
     mine = _meta_info(model)
     if meta['backbone'] != mine['backbone']:
@@ -431,7 +428,7 @@ def load_adapter(model:PeftModel, folder, check_weights:bool=True) -> PeftModel:
     if meta['mode'] != mine['mode'] or meta['meta_types'] != mine['meta_types']:
         raise AdapterMismatch(f'{path}: mode / meta-parameter types differ: saved {meta["mode"]!r} {meta["meta_types"]}, '
                               f'model {mine["mode"]!r} {mine["meta_types"]}')
-    tensors = load_file(str(path))
+    tensors = load_safetensors(path, 'adapter')
     expected = set(adapter_state(model))
     missing, unexpected = sorted(expected - set(tensors)), sorted(set(tensors) - expected)
     if missing or unexpected:
