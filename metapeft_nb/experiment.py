@@ -4,7 +4,7 @@
 
 # %% ../nbs/80_experiment.ipynb #b7d0776d
 from __future__ import annotations
-import argparse, json, os, sys
+import argparse, json, os, sys, warnings
 from .io import MetapeftError, UsageError, ConfigError, error_table
 from .config import get_config, config_to_yaml, list_presets, describe, Config, nearest
 
@@ -133,11 +133,20 @@ def _fail(status: int, msg: str):
     print('metapeft: error: ' + ' '.join(str(msg).split()), file=sys.stderr)
     raise SystemExit(status)
 
+def _warn(message, category, filename, lineno, file=None, line=None):
+    "A warning as one line (`metapeft: warning: ...`), not Python's two with the source line."
+    print('metapeft: warning: ' + ' '.join(str(message).split()), file=sys.stderr)
+
 def main(argv=None) -> int:
     "Entry point of `metapeft`: 0, or `SystemExit` after one line on standard error (2 bad input, 1 a failed run, 130 interrupted)."
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = '--debug' in argv or os.environ.get('METAPEFT_DEBUG', '0') not in ('', '0')
     argv = [a for a in argv if a != '--debug']
+    with warnings.catch_warnings():   # restores the warning machinery afterwards (main is also called in-process)
+        if not debug: warnings.showwarning = _warn
+        return _main(argv, debug)
+
+def _main(argv, debug) -> int:
     try: dispatch(argv)
     except KeyboardInterrupt:
         if debug: raise

@@ -58,6 +58,8 @@ def _differences(saved: Config, cfg: Config) -> str:
 def folder_state(cfg: Config) -> tuple:
     "`(folder, state)`, state one of new, finished, resume, restart, replace (see above); else a `FolderError`."
     folder = run_dir(cfg)
+    for p in reversed(folder.parents):   # output_dir, or a folder above it, is a file
+        if p.exists() and not p.is_dir(): raise FolderError(f'{p}: a file stands where the output folder should be; choose another output_dir')
     if folder.exists() and not folder.is_dir():
         raise FolderError(f'{folder}: a file stands where the run folder should be; choose another run_name or output_dir')
     names = {p.name for p in folder.iterdir() if p.name not in COMPANIONS and not p.name.endswith('.tmp')} if folder.is_dir() else set()
@@ -312,6 +314,14 @@ def run(cfg: Config, # the configuration (`Config(...)`, `get_config`, `load_con
         with distributed() as env: return _run(cfg, fault, log if env.rank == 0 else (lambda s: None), meta_steps, env.device)
     return _run(cfg, fault, log, meta_steps, None)
 
+def _first_missing(folder: Path) -> Optional[Path]:
+    "The top-most folder on the way to `folder` that does not exist yet (None when `folder` exists)."
+    missing = None
+    for p in (folder, *folder.parents):
+        if p.exists(): break
+        missing = p
+    return missing
+
 def _decide(cfg, log) -> tuple:
     "`(folder, how, results)`: the folder's state, with the saved results when it holds the run finished."
     folder, how = folder_state(cfg)
@@ -324,7 +334,7 @@ def _decide(cfg, log) -> tuple:
 def _run(cfg, fault, log, meta_steps, device):
     folder, how, res = _on_main(lambda: _decide(cfg, log))   # a finished run is reported without touching its folder
     if res is not None: return res
-    fresh = is_main() and not folder.exists()
+    created = _first_missing(folder) if is_main() else None   # what a start that fails must take away again
     with contextlib.ExitStack() as stack:
         _on_main(lambda: stack.enter_context(FolderLock(folder)) and None)
         try:
@@ -333,7 +343,8 @@ def _run(cfg, fault, log, meta_steps, device):
             t0 = time.time()
             return _train_and_test(_start(cfg, folder, how, meta_steps, device, log), folder, fault, log, t0)
         except BaseException:
-            if fresh and folder.is_dir() and {p.name for p in folder.iterdir()} <= {'.lock'}: shutil.rmtree(folder, ignore_errors=True)
+            if created is not None and created.is_dir() and all(p.name == '.lock' for p in created.rglob('*') if not p.is_dir()):
+                shutil.rmtree(created, ignore_errors=True)   # nothing was started: leave no folder behind
             raise
 
 # %% ../nbs/75_run.ipynb #c362c54e
