@@ -4,7 +4,7 @@
 
 # %% ../../nbs/11_data.datasets.ipynb #39312c7e
 from __future__ import annotations
-import builtins, gzip, hashlib, importlib, importlib.util, json, pickle, struct, warnings
+import builtins, gzip, hashlib, importlib, importlib.util, json, pickle, re, struct, warnings
 from pathlib import Path
 from typing import Optional, Sequence
 import numpy as np
@@ -174,8 +174,9 @@ def verify_md5(path, expected:str):
 
 # %% ../../nbs/11_data.datasets.ipynb #799f8c80
 def _cifar_missing(root, name, spec, what):
-    return DataNotFoundError(f'{what} not found under root={root}: put torchvision\'s {spec["folder"]}/ folder there, '
-                             f'or pass download=True (config: download=true) to fetch {spec["url"]}')
+    where = f'the data root {root} does not exist' if what == 'the data root' else f'{what} is not under root={root}'
+    return DataNotFoundError(f'{name}: {where}: put torchvision\'s {spec["folder"]}/ folder there, '
+                             f'or pass download=True to fetch {spec["url"]}')
 
 def read_cifar(root, # folder that holds cifar-100-python/ (or cifar-10-batches-py/)
                name:str='cifar100', # 'cifar100' or 'cifar10'
@@ -270,17 +271,18 @@ def read_split_list(path, # the list file
     path = Path(path)
     if not path.is_file(): raise DataNotFoundError(f'split list not found: {path}')
     paths, labels = [], []
-    with open(path, encoding='utf-8') as f:
-        for ln, line in enumerate(f, 1):
-            s = line.strip()
-            if not s or s.startswith('#'): continue
-            parts = s.rsplit(None, 1)
-            if len(parts) != 2 or not parts[1].lstrip('-').isdigit():
-                raise ListFormatError(f'{path}, line {ln}: expected "relative/path label", got {s[:80]!r}')
-            lab = int(parts[1])
-            if lab < 0 or (num_classes is not None and lab >= num_classes):
-                raise LabelRangeError(f'{path}, line {ln}: label {lab} out of range 0..{(num_classes or 1) - 1}')
-            paths.append(parts[0]); labels.append(lab)
+    try: text = path.read_text(encoding='utf-8')
+    except UnicodeDecodeError as e: raise ListFormatError(f'{path}: not a text file of "relative/path label" lines ({e.reason} at byte {e.start})') from None
+    for ln, line in enumerate(text.split('\n'), 1):
+        s = line.strip()
+        if not s or s.startswith('#'): continue
+        parts = s.rsplit(None, 1)
+        if len(parts) != 2 or not re.fullmatch(r'-?[0-9]+', parts[1]):
+            raise ListFormatError(f'{path}, line {ln}: expected "relative/path label", got {s[:80]!r}')
+        lab = int(parts[1])
+        if lab < 0 or (num_classes is not None and lab >= num_classes):
+            raise LabelRangeError(f'{path}, line {ln}: label {lab} out of range 0..{(num_classes or 1) - 1}')
+        paths.append(parts[0]); labels.append(lab)
     return paths, np.asarray(labels, dtype=np.int64)
 
 def names_from_paths(paths, labels, num_classes:int) -> list:
