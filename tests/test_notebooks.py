@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest, torch
 import timm, open_clip, sklearn.linear_model  # imported before any snapshot: importing them sets environment variables
 from nbdev.config import get_config
-from nbdev.test import test_nb as run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / 'nbs'
+sys.path.insert(0, str(ROOT / 'scripts'))
+from nbexec import run_and_save   # nbdev's test_nb, keeping the executed notebook (untracked, _exec/) for scripts/docs.sh
 
 def _skipped_folder(p: Path) -> bool:
     "A `.notest` file skips its folder and everything below it (as nbdev_test does)."
@@ -69,7 +70,7 @@ def _flags():
 @pytest.mark.parametrize('nb', notebooks(), ids=str)
 def test_notebook(nb):
     before = global_state()
-    ok, secs = run_notebook(NBS / nb, skip_flags=_flags(), basepath=ROOT)
+    ok, secs = run_and_save(NBS / nb, skip_flags=_flags(), basepath=ROOT, save_to=ROOT / '_exec' / nb)
     after = global_state()
     changed = {k: (before[k], after.get(k)) for k in before if before[k] != after.get(k)}
     restore(before)

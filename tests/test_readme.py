@@ -1,0 +1,76 @@
+"""Run every command line the README shows, verbatim, in README order (the two quick-start commands excepted: they
+are how a fresh machine gets here).
+
+Commands run with `bash -c` in a scratch copy of the repository (so the runs and outputs they write go there), with
+this virtual environment's `bin/` first on `PATH`, as after `source .venv/bin/activate`. A command that needs data or
+weights that are absent here must fail with its expected one-line error (`EXPECTED`); every other one must succeed.
+`bash scripts/docs.sh` runs in the repository itself, after the notebook tests have left their executed copies.
+"""
+import os, re, shlex, shutil, subprocess, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+# command line fragment -> (exit status, phrase of its one-line error): data and weights that are not here
+EXPECTED = {'root=data/cifar100': (2, 'metapeft: error: cifar100: the data root data/cifar100 does not exist'),
+            'root=data/places365': (2, 'metapeft: error: places_lt: data root data/places365 not found')}
+
+def readme_commands(text: str) -> list:
+    "The command lines of the README's ```sh blocks (continuations joined, comments dropped), in order."
+    out = []
+    for block in re.findall(r'```sh\n(.*?)```', text, flags=re.S):
+        for line in block.replace('\\\n', ' ').splitlines():
+            words = shlex.split(line, comments=True)
+            if words: out.append(shlex.join(words) if '&&' not in line else line.split('  #')[0].strip())
+    return out
+
+COMMANDS = readme_commands((ROOT / 'README.md').read_text())[2:]   # after the quick start's install and test commands
+
+def test_the_readme_has_its_commands():
+    assert COMMANDS[0].startswith('metapeft --list') and any(c.startswith('metapeft sweep') for c in COMMANDS)
+    assert any(c.startswith('papermill') for c in COMMANDS) and 'bash scripts/docs.sh' in COMMANDS
+
+@pytest.fixture(scope='module')
+def scratch(tmp_path_factory):
+    "A copy of what the README's commands read (notebooks, settings, sources), plus the images a user would classify."
+    d = tmp_path_factory.mktemp('readme')
+    for name in ('nbs', 'metapeft_nb', 'scripts'): shutil.copytree(ROOT / name, d / name, ignore=shutil.ignore_patterns('runs', '__pycache__', '.ipynb_checkpoints'))
+    for name in ('settings.ini', 'setup.py', 'pyproject.toml', 'README.md'): shutil.copy(ROOT / name, d / name)
+    from PIL import Image
+    import numpy as np
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((32, 32, 3)) * 255).astype('uint8')).save(d / 'image.png')
+    (d / 'images').mkdir()
+    for i in range(3): Image.fromarray((rng.random((16, 16, 3)) * 255).astype('uint8')).save(d / 'images' / f'{i}.png')
+    return d
+
+def _docs_extra() -> bool:
+    r = subprocess.run([sys.executable, '-c', 'import mkdocs, material, pymdownx'], capture_output=True)
+    return r.returncode == 0 and shutil.which('npm') is not None
+
+@pytest.mark.parametrize('command', COMMANDS)
+def test_readme_command(command, scratch):
+    if command == 'bash scripts/docs.sh':
+        if not _docs_extra(): pytest.skip('the docs extra is not installed (pip install -e ".[docs]") or npm is missing')
+        cwd = ROOT
+    else: cwd = scratch
+    env = {**os.environ, 'PATH': f'{BIN}{os.pathsep}{os.environ["PATH"]}', 'VIRTUAL_ENV': str(BIN.parent)}
+    r = subprocess.run(['bash', '-c', command], cwd=cwd, env=env, capture_output=True, text=True, timeout=1500)
+    status, says = next((v for k, v in EXPECTED.items() if k in command), (0, None))
+    assert r.returncode == status, f'{command}\nexit {r.returncode}\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}'
+    if says:
+        lines = r.stderr.strip().splitlines()
+        assert lines and lines[-1].startswith(says) and sum(l.startswith('metapeft: error') for l in lines) == 1, r.stderr
+    if command.startswith('metapeft'): assert 'Traceback' not in r.stderr, r.stderr
+    if command == 'bash scripts/docs.sh' and _all_executed():   # after the notebook tests: every page must show its outputs
+        c = subprocess.run([sys.executable, 'scripts/check_docs.py', '--require-outputs'], cwd=ROOT, capture_output=True, text=True)
+        assert c.returncode == 0, c.stdout[-3000:] + c.stderr[-2000:]
+
+def _all_executed() -> bool:
+    "Whether the test run left a fresh executed copy of every notebook (as a full `python -m pytest` does)."
+    sys.path.insert(0, str(ROOT / 'tests')); sys.path.insert(0, str(ROOT / 'scripts'))
+    from test_notebooks import notebooks
+    from nbexec import is_fresh
+    return all(is_fresh(ROOT / '_exec' / nb, ROOT / 'nbs' / nb) for nb in notebooks())
