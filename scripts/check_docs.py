@@ -101,7 +101,7 @@ def main(argv=None):
     ap.add_argument('--require-outputs', action='store_true', help='fail when a notebook was rendered without outputs')
     a = ap.parse_args(argv)
     from nbdev.config import get_config
-    from nbexec import is_fresh
+    from nbexec import is_fresh, notebooks as test_notebooks
     cfg = get_config(path=ROOT)
     nbs, docs, stage = cfg.nbs_path, ROOT / cfg.doc_path.name, ROOT / '_build' / 'nbs'
     fails, warns = [], []
@@ -155,6 +155,10 @@ def main(argv=None):
         for f in figures(json.loads(e.read_text(encoding='utf-8'))):
             n_fig += 1
             if f not in imgs: fail(f'figure {f} of nbs/{rel} is not an <img> on {pg}')
+    tested = {q.relative_to(nbs).as_posix() for q in test_notebooks(nbs)}   # a .notest folder's notebooks are never executed
+    untested = [r for r in no_outputs if r not in tested]
+    if untested: warns.append(f'{len(untested)} notebooks that the tests do not run are rendered without outputs: ' + ', '.join(untested))
+    no_outputs = [r for r in no_outputs if r in tested]
     if no_outputs:
         (fail if a.require_outputs else warns.append)(
             f'{len(no_outputs)} notebooks rendered without outputs (no fresh executed copy in _exec/: run the tests, '
