@@ -141,7 +141,8 @@ class Config:
     # --- training, evaluation, logging
     checkpoint_every: Optional[int] = opt(None, 'also checkpoint every N optimiser steps (null: every epoch only)', identity=False)
     log_every: int = opt(10, 'optimiser steps between logged training scalars', identity=False)
-    tensorboard: bool = opt(True, 'write TensorBoard events', identity=False)
+    tensorboard: bool = opt(True, 'write TensorBoard events (training scalars; after the test: its metrics, the hyperparameters, the figures)', identity=False)
+    figures: bool = opt(True, 'save the run\'s figures into figures/ (and TensorBoard)', identity=False)
     progress: bool = opt(True, 'show progress bars', identity=False)
     test_only: bool = opt(False, 'load the finished run in `model_dir` and test it (no training)', identity=False)
     test_train: bool = opt(False, 'load the finished run in `model_dir` and evaluate it on its training set with the test transform', identity=False)

@@ -23,7 +23,7 @@ from .peft.metaparams import METHODS, slot_key
 __all__ = ['GROUP_COLORS', 'NO_GROUP_COLOR', 'READOUT_VALUES', 'TRAJECTORY_FIELDS', 'count_order', 'group_of',
            'plot_class_counts', 'plot_per_class_accuracy', 'normalize_confusion', 'plot_confusion',
            'plot_training_curves', 'slot_grid', 'plot_slot_map', 'trajectory_series', 'plot_meta_trajectory',
-           'read_summary', 'sweep_stats', 'plot_sweep']
+           'read_summary', 'sweep_stats', 'plot_sweep', 'figure_file', 'results_figures']
 
 # %% ../nbs/72_plots.ipynb #23a11204
 GROUP_COLORS = dict(many='tab:blue', medium='tab:orange', few='tab:red')
@@ -474,3 +474,38 @@ def plot_sweep(summary, # a summary.csv path, or its rows
     ax.set_title(f'mean ± std over {_short(seed_key)}s, n = ' + (str(ns[0]) if len(ns) == 1 else f'{ns[0]}–{ns[-1]}'), fontsize=9)
     if hue: ax.legend(fontsize=8)
     return fig
+
+# %% ../nbs/72_plots.ipynb #58fc4e99
+def figure_file(name: str) -> str:
+    "The PNG file name of a figure named `name` ('per-class accuracy' -> 'per-class_accuracy.png')."
+    return name.replace(' (', '_').replace(')', '').replace(' ', '_') + '.png'
+
+def _learned(read_out: dict, field: str) -> bool:
+    return any(d.get(field, 1.0) != 1.0 for d in read_out.values())
+
+# %% ../nbs/72_plots.ipynb #186bdf32
+def results_figures(results: dict, # what `run` returns (results.json)
+                    confusion=None, # the confusion matrix (confusion.json)
+                    train_counts=None, class_names=None, # default: the results' own `train_counts` and `classes`
+                   ) -> dict:
+    "{name: Figure} of a run: class counts, training curves, per-class accuracy, confusion, learned hyperparameters."
+    m, meta, figs = results.get('metrics', {}), results.get('meta') or {}, {}
+    counts = results.get('train_counts') if train_counts is None else train_counts
+    names = results.get('classes') if class_names is None else class_names
+    if counts is not None and names is not None and len(names) != len(counts): names = None
+    if counts is not None: figs['class counts'] = plot_class_counts(counts, m.get('groups'), class_names=names)
+    if results.get('history'): figs['training curves'] = plot_training_curves(results['history'])
+    if counts is not None and m.get('per_class_acc') is not None and len(counts) == len(m['per_class_acc']):
+        figs['per-class accuracy'] = plot_per_class_accuracy(m['per_class_acc'], counts, m.get('groups'), class_names=names)
+    if confusion is not None:
+        ok = counts is not None and len(counts) == len(confusion)
+        figs['confusion'] = plot_confusion(confusion, counts if ok else None, names if ok else None)
+    ro, traj = meta.get('read_out') or {}, (meta.get('trajectory') or {}).get('records') or []
+    if meta.get('steps') and ro:
+        figs['slot map (scale)'] = plot_slot_map(ro, 'scale')
+        if _learned(ro, 'lr'): figs['slot map (lr)'] = plot_slot_map(ro, 'lr')
+    if meta.get('steps') and traj:
+        figs['meta-parameters (scale)'] = plot_meta_trajectory(traj, 'scale')
+        if _learned(ro, 'lr'): figs['meta-parameters (lr)'] = plot_meta_trajectory(traj, 'lr')
+        if any('rank_gates' in d for d in traj[-1]['slots'].values()): figs['meta-parameters (rank gates)'] = plot_meta_trajectory(traj, 'rank_gates')
+    return figs

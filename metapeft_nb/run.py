@@ -26,17 +26,19 @@ from .optim import slot_param_groups, PeftOptimizer
 from .meta.bilevel import outer_optimizer, xy_loss
 from .meta.readout import read_out, readout_table, MetaTrajectory
 from .train import Trainer, MetaSchedule
+from .plots import results_figures, figure_file
 from .distributed import dist_env, distributed, distribute, is_distributed, is_main, broadcast_object, barrier, sharded_predict
-from .evaluate import predict, compute_metrics, results_table
+from .evaluate import predict, compute_metrics, results_table, HEADLINE
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'EARLY_FILES', 'COMPANIONS', 'config_hash', 'run_dir', 'folder_state', 'clear_run', 'finished_results',
            'provenance', 'seed_everything', 'build', 'params_of', 'evaluate_model', 'meta_trajectory', 'run_split',
-           'meta_split_not_empty', 'run', 'load_run', 'test_run', 'predict_images', 'export_merged']
+           'meta_split_not_empty', 'save_predictions', 'hparam_values', 'log_test', 'save_figures', 'run', 'load_run',
+           'test_run', 'predict_images', 'export_merged']
 
 # %% ../nbs/75_run.ipynb #e2d81dd5
 RUN_FILES = ('config.yaml', 'split.json', 'tensorboard', *(p.name for p in checkpoint_files('train_state.pt')), 'adapter',
-             'confusion.json', 'results.json', '.lock')
+             'confusion.json', 'predictions.safetensors', 'figures', 'results.json', '.lock')
 EARLY_FILES = ('config.yaml', 'split.json', 'tensorboard', '.lock')               # what a run writes before its first checkpoint
 COMPANIONS = ('notebook.ipynb', 'params.yaml', 'status.json', 'papermill.log')  # papermill's and a sweep's files beside a run
 
@@ -184,6 +186,7 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None) -> Simple
                         lr_mult_fn=model.lr_multipliers if use_lr else None)
     meta = None
     if cfg.use_meta:
+        logged = [dict(scale='scale', lr='lr', rank='effective_rank')[t] for t in cfg.meta_params]
         phi = model.meta_parameters()
         scales, lr_mults, project = _phi_fns(model)
         val_counts = class_counts(data['meta_val'].view.labels, C)
@@ -193,7 +196,7 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None) -> Simple
                             project=project, neumann_terms=cfg.meta_neumann_terms, neumann_alpha=cfg.meta_neumann_alpha,
                             eval_after=False,   # the outer loss after the update would cost one more look-ahead
                             describe=lambda: {f'{k}/{f}': v[f] for k, v in model.meta.read_out(cfg.rank_threshold).items()
-                                              for f in ('scale', 'lr', 'effective_rank') if f in v})
+                                              for f in logged if f in v})   # only the types that are learned
     return SimpleNamespace(cfg=cfg, device=device, backbone=backbone, data=data, num_classes=C, model=model, loss=loss, opt=opt, meta=meta)
 
 # %% ../nbs/75_run.ipynb #d7fbf5de
@@ -207,13 +210,13 @@ def params_of(cfg: Config) -> dict:
     return dict(param_table(model), num_classes=C)
 
 # %% ../nbs/75_run.ipynb #4cb0c171
-def evaluate_model(b: SimpleNamespace, stream: str = 'test', progress: bool = False) -> dict:
-    "Metrics of the model of `b` on one of its streams, with the many / medium / few groups of the training counts."
+def evaluate_model(b: SimpleNamespace, stream: str = 'test', progress: bool = False, predictions: bool = False):
+    "Metrics of the model of `b` on one of its streams (many / medium / few from the training counts); with `predictions`: `(metrics, logits, labels)`."
     logits, labels = sharded_predict(b.model, b.data[stream], b.device, lambda m, s, d: predict(m, s, d, progress and is_main()))
     groups = groups_from_config(b.cfg, b.data.classes, b.data.train_counts)
     m = compute_metrics(logits, labels, groups=groups, bins=b.cfg.ece_bins)
     m['groups'] = {g: [int(i) for i in v] for g, v in groups.items()}
-    return m
+    return (m, logits, labels) if predictions else m
 
 @torch.no_grad()
 def meta_trajectory(meta, history: list, rank_threshold: float = 0.5) -> dict:
@@ -273,6 +276,43 @@ def _start(cfg, folder, how, meta_steps, device, log) -> SimpleNamespace:
         f'{b.opt.total_steps} steps on {b.device}')
     return b
 
+# %% ../nbs/75_run.ipynb #ea8dbaf6
+def save_predictions(folder: Path, logits: torch.Tensor, labels: torch.Tensor, k: int = 5) -> Path:
+    "Labels, predicted classes and the top-`k` classes with their probabilities, as `predictions.safetensors`."
+    from safetensors.torch import save
+    prob, top = logits.float().softmax(1).topk(min(k, logits.shape[1]), 1)
+    t = dict(labels=labels.long().contiguous(), pred=top[:, 0].contiguous(), topk_index=top.contiguous(), topk_prob=prob.contiguous())
+    return atomic_write(folder / 'predictions.safetensors', save(t))
+
+def _png(fig) -> bytes:
+    import io
+    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100); return buf.getvalue()
+
+def hparam_values(cfg: Config) -> dict:
+    "The run's identity options as TensorBoard hyperparameters (numbers, booleans and strings; others as text)."
+    return {k: v if isinstance(v, (bool, int, float, str)) else json.dumps(v) for k, v in run_identity(cfg).items()}
+
+# %% ../nbs/75_run.ipynb #6f0ffa28
+def log_test(folder: Path, cfg: Config, metrics: dict, figs: dict, step: int):
+    "TensorBoard, after the test: the test metrics, the hyperparameters beside them, the figures."
+    from torch.utils.tensorboard import SummaryWriter
+    from torch.utils.tensorboard.summary import hparams
+    scores = {f'test/{k}': float(metrics[k]) for k in HEADLINE if metrics.get(k) is not None}
+    w = SummaryWriter(str(folder / 'tensorboard'))
+    try:
+        for k, v in scores.items(): w.add_scalar(k, v, step)
+        for s in hparams(hparam_values(cfg), scores): w.file_writer.add_summary(s)
+        for name, fig in figs.items(): w.add_figure(f'figures/{name}', fig, step, close=False)
+    finally: w.close()
+
+def save_figures(folder: Path, results: dict, confusion, log: Callable = print) -> dict:
+    "Draw the run's figures and write them into `figures/`; {name: Figure} (empty, with one line said, when drawing fails)."
+    try: figs = results_figures(results, confusion)
+    except Exception as e:   # a figure is not worth a run: say it, keep going
+        log(f'{folder}: no figures ({type(e).__name__}: {e})'); return {}
+    for name, fig in figs.items(): atomic_write(folder / 'figures' / figure_file(name), _png(fig))
+    return figs
+
 # %% ../nbs/75_run.ipynb #044e724d
 def _train_and_test(b, folder, fault, log, t0) -> dict:
     "Train (resuming from the folder's checkpoint), test, and write the adapter and results (results last)."
@@ -283,9 +323,10 @@ def _train_and_test(b, folder, fault, log, t0) -> dict:
                  checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every, tensorboard=cfg.tensorboard,
                  progress=cfg.progress and is_main(), is_deterministic=cfg.deterministic, fault=fault, log=log, **dist_kw)
     t1 = time.time(); tr.fit(); t_train = time.time() - t1
-    t2 = time.time(); m = evaluate_model(b, 'test', cfg.progress); t_test = time.time() - t2
+    t2 = time.time(); m, logits, labels = evaluate_model(b, 'test', cfg.progress, predictions=True); t_test = time.time() - t2
     confusion = m.pop('confusion')
     results = dict(metrics=m, run=str(folder), dataset=cfg.dataset, model=cfg.model, tuner=cfg.tuner,
+                   classes=list(b.data.classes), train_counts=[int(c) for c in b.data.train_counts],
                    params=param_table(b.model), history=tr.history,
                    meta=dict(read_out=read_out(b.model.meta, cfg.prune_threshold, cfg.rank_threshold), steps=len(tr.meta_history),
                              trajectory=meta_trajectory(b.model.meta, tr.meta_history, cfg.rank_threshold)),
@@ -295,6 +336,9 @@ def _train_and_test(b, folder, fault, log, t0) -> dict:
     if is_main():
         save_adapter(b.model, folder / 'adapter', cfg)
         atomic_write_json(folder / 'confusion.json', confusion)
+        save_predictions(folder, logits, labels)
+        figs = save_figures(folder, results, confusion, log) if cfg.figures else {}
+        if cfg.tensorboard: log_test(folder, cfg, m, figs, tr.step)
         atomic_write_json(folder / 'results.json', results)   # last: its presence marks the run as finished
     barrier()
     log(results_table(m))

@@ -117,19 +117,21 @@ class Trainer:
             raise ValueError('meta-learning needs the meta_train and meta_val streams (build DataLoaders with a meta split)')
         self.scaler = torch.amp.GradScaler('cuda') if self.precision == 'fp16' else None
         self.step, self.epoch, self.history, self.meta_history, self.good_step = 0, 0, [], [], None
-        self.epoch_losses, self.epoch_seconds = [], 0.0   # of the epoch in progress (saved, so a resumed epoch reports the same mean)
+        self.epoch_losses, self.epoch_accs = [], []   # of the epoch in progress (saved, so a resumed epoch reports the same means)
         self._writer = None
 
     # ---- state
     def theta(self) -> dict:
         return {n: p for g in self.opt.param_groups for n, p in zip(g['param_names'], g['params'])}
 
-    def state_dict(self, epoch_losses: Optional[list] = None) -> dict:
-        "Everything that decides the rest of the run, as tensors and plain containers (`epoch_losses`: every rank's, in rank order)."
+    def state_dict(self, per_rank: Optional[list] = None) -> dict:
+        "Everything that decides the rest of the run, as tensors and plain containers (`per_rank`: every rank's epoch losses and accuracies)."
+        per_rank = per_rank or [(self.epoch_losses, self.epoch_accs)]
         d = dict(step=self.step, epoch=self.epoch, theta={n: p.detach().clone() for n, p in self.theta().items()},
                  opt=_plain_opt_state(self.opt), data=self.data.state_dict(), rng=rng_state(),
                  history=json.dumps(self.history), meta_history=json.dumps(self.meta_history),
-                 epoch_losses=torch.tensor(epoch_losses or [self.epoch_losses], dtype=torch.float64))
+                 epoch_losses=torch.tensor([r[0] for r in per_rank], dtype=torch.float64),
+                 epoch_accs=torch.tensor([r[1] for r in per_rank], dtype=torch.float64))
         if self.meta is not None:
             d.update(phi={n: p.detach().clone() for n, p in self.meta.phi.items()}, outer_opt=self.meta.outer_opt.state_dict())
         if self.scaler is not None: d['scaler'] = self.scaler.state_dict()
@@ -155,15 +157,16 @@ class Trainer:
         if self.scaler is not None and 'scaler' in d: self.scaler.load_state_dict(d['scaler'])
         self.step, self.epoch = int(d['step']), int(d['epoch'])
         self.history, self.meta_history = json.loads(d['history']), json.loads(d['meta_history'])
-        losses = d['epoch_losses']   # one row a rank (a 1-d tensor: a checkpoint of one process, before rows)
-        self.epoch_losses = (losses if losses.ndim == 1 else losses[self.rank]).tolist()
+        row = lambda t: (t if t.ndim == 1 else t[self.rank]).tolist()   # one row a rank (1-d: a checkpoint of one process)
+        self.epoch_losses, self.epoch_accs = row(d['epoch_losses']), row(d['epoch_accs']) if 'epoch_accs' in d else []
         set_rng_state(d['rng'])
 
     @property
     def state_path(self): return None if self.folder is None else self.folder / 'train_state.pt'
 
     def save_checkpoint(self):
-        per_rank = self.gather(self.epoch_losses) if self.gather is not None else None   # every rank takes part
+        pair = (self.epoch_losses, self.epoch_accs)
+        per_rank = self.gather(pair) if self.gather is not None else None   # every rank takes part
         if self.folder is None or not self.write: self.good_step = self.step; return
         save_verified(self.state_path, torch_bytes(self.state_dict(per_rank))); self.good_step = self.step
 
@@ -265,7 +268,7 @@ def fit(tr: Trainer) -> list:
             while tr.epoch < tr.epochs:
                 t0 = time.time()
                 for batch in tr.data['main']:
-                    loss = train_step(tr, batch); tr.epoch_losses.append(loss)
+                    loss = train_step(tr, batch); tr.epoch_losses.append(loss); tr.epoch_accs.append(tr.last_acc)
                     tr.step += 1
                     if tr.step % tr.log_every == 0 or tr.step == 1:
                         tr.log_scalar('train/loss', loss); tr.log_scalar('train/acc', tr.last_acc)
@@ -275,11 +278,11 @@ def fit(tr: Trainer) -> list:
                     if tr.checkpoint_every and tr.step % tr.checkpoint_every == 0: tr.save_checkpoint()
                     if tr.fault is not None: tr.fault(tr.step)
                 tr.epoch += 1
-                mean_loss = float(np.mean(tr.epoch_losses)) if tr.epoch_losses else None
-                if tr.all_mean is not None and mean_loss is not None: mean_loss = float(tr.all_mean(mean_loss))
-                row = dict(epoch=tr.epoch, step=tr.step, loss=mean_loss,
+                mean = lambda v: None if not v else float(tr.all_mean(np.mean(v)) if tr.all_mean is not None else np.mean(v))
+                mean_loss, mean_acc = mean(tr.epoch_losses), mean(tr.epoch_accs)
+                row = dict(epoch=tr.epoch, step=tr.step, loss=mean_loss, acc=mean_acc,
                            lr=tr.opt.param_groups[0]['lr'], seconds=round(time.time() - t0, 3))
-                tr.epoch_losses = []
+                tr.epoch_losses, tr.epoch_accs = [], []
                 if tr.on_epoch_end is not None: row.update(tr.on_epoch_end(tr) or {})
                 tr.history.append(row)
                 for k, v in row.items():

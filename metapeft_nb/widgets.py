@@ -21,7 +21,7 @@ from .peft.metaparams import LORA_METHODS, META_TYPES
 from .peft.model import build_peft_model, layer_range, param_table
 from .heads import head_from_config
 from .plots import (plot_class_counts, plot_confusion, plot_meta_trajectory, plot_per_class_accuracy,
-                               plot_slot_map, plot_training_curves, slot_grid)
+                               plot_slot_map, plot_training_curves, slot_grid, results_figures, figure_file)
 
 # %% auto #0
 __all__ = ['TUNER_KINDS', 'RESULTS_FILE', 'CONFUSION_FILE', 'FIGURES_DIR', 'TABLE_COLUMNS', 'one_line', 'figure_png',
@@ -376,29 +376,14 @@ def _train_data(folder: Path):
     except (MetapeftError, OSError, ValueError): return None
 
 def run_figures(folder, # a finished run folder
-                dataset=None, # its training set (default: rebuilt from config.yaml, labels only, when the data are here)
+                dataset=None, # its training set (default: the results' own counts; for older runs rebuilt from config.yaml, labels only)
                ) -> dict:
-    "{name: Figure} of a run: training curves, per-class accuracy and confusion, learned hyperparameters (when meta steps were made)."
+    "{name: Figure} of a run (`plots.results_figures` of its results and confusion matrix)."
     folder = Path(folder)
     r = read_json(folder / RESULTS_FILE, 'results file')
-    ds = dataset if dataset is not None else _train_data(folder)
-    counts, names = (ds.class_counts, ds.classes) if ds is not None else (None, None)
-    m, meta, figs = r.get('metrics', {}), r.get('meta') or {}, {}
-    if r.get('history'): figs['training curves'] = plot_training_curves(r['history'])
-    if counts is not None and m.get('per_class_acc') is not None and len(counts) == len(m['per_class_acc']):
-        figs['per-class accuracy'] = plot_per_class_accuracy(m['per_class_acc'], counts, m.get('groups'), class_names=names)
-    if (folder / CONFUSION_FILE).exists():
-        cm = read_json(folder / CONFUSION_FILE, 'confusion file')
-        ok = counts is not None and len(counts) == len(cm)
-        figs['confusion'] = plot_confusion(cm, counts if ok else None, names if ok else None)
-    ro, traj = meta.get('read_out') or {}, (meta.get('trajectory') or {}).get('records') or []
-    if meta.get('steps') and ro:
-        figs['slot map (scale)'] = plot_slot_map(ro, 'scale')
-        if any(d.get('lr', 1.0) != 1.0 for d in ro.values()): figs['slot map (lr)'] = plot_slot_map(ro, 'lr')
-    if traj:
-        figs['meta-parameters (scale)'] = plot_meta_trajectory(traj, 'scale')
-        if any('rank_gates' in d for d in traj[-1]['slots'].values()): figs['meta-parameters (rank gates)'] = plot_meta_trajectory(traj, 'rank_gates')
-    return figs
+    ds = dataset if dataset is not None else (None if 'train_counts' in r else _train_data(folder))
+    cm = read_json(folder / CONFUSION_FILE, 'confusion file') if (folder / CONFUSION_FILE).exists() else None
+    return results_figures(r, cm, *((ds.class_counts, ds.classes) if ds is not None else (None, None)))
 
 # %% ../nbs/90_widgets.ipynb #967c1647
 def saved_figures(folder) -> dict:
@@ -448,15 +433,15 @@ def _rx_scan(self):
     self.show()
 
 def _rx_show(self):
-    "Figures of the selected run: `figures` (computed, `run_figures`) and `saved` (its figures/ PNGs), as images."
+    "Figures of the selected run: the PNGs `run` saved in its figures/ (`saved`), or, for a run without them, drawn (`figures`)."
     W = _widgets('RunExplorer')
-    self.figures, self.saved = {}, {}
-    if self.selected is None: self.images.children, self.info.value = (), ''; return
-    try: self.figures = run_figures(self.selected)
-    except (MetapeftError, OSError, ValueError, KeyError) as e: self.info.value = html.escape(one_line(e))
-    else: self.info.value = ''
+    self.figures, self.saved, self.info.value = {}, {}, ''
+    if self.selected is None: self.images.children = (); return
     self.saved = saved_figures(self.selected)
-    items = [(n, figure_png(f, self.dpi)) for n, f in self.figures.items()] + [(f'saved: {n}', p.read_bytes()) for n, p in self.saved.items()]
+    if not self.saved:
+        try: self.figures = run_figures(self.selected)
+        except (MetapeftError, OSError, ValueError, KeyError) as e: self.info.value = html.escape(one_line(e))
+    items = [(n, figure_png(f, self.dpi)) for n, f in self.figures.items()] + [(Path(n).stem.replace('_', ' '), p.read_bytes()) for n, p in self.saved.items()]
     self.images.children = tuple(W.VBox([W.HTML(f'<b>{html.escape(n)}</b>'), W.Image(value=b, format='png', layout=W.Layout(max_width='100%'))])
                                  for n, b in items)
 
