@@ -13,9 +13,9 @@ import yaml
 from .io import ConfigError, FormatError, read_yaml
 
 # %% auto #0
-__all__ = ['MetaMode', 'VALIDATORS', 'FIELDS_', 'RULES', 'SLOT_METHODS', 'LORA_TYPE', 'PRESET_KINDS', 'EMBEDDED_OPTS', 'opt',
-           'Config', 'config_fields', 'describe', 'nearest', 'resolve_device', 'check_value', 'coerce', 'Rule', 'rule',
-           'check_rules', 'rules_table', 'lr_needs_unrolled', 'meta_needs_data', 'low_precision_needs_cuda',
+__all__ = ['MetaMode', 'VALIDATORS', 'FIELDS_', 'RULES', 'SLOT_METHODS', 'LORA_TYPE', 'PRESET_KINDS', 'EMBEDDED_OPTS', 'END_MARK',
+           'opt', 'Config', 'config_fields', 'describe', 'nearest', 'resolve_device', 'check_value', 'coerce', 'Rule',
+           'rule', 'check_rules', 'rules_table', 'lr_needs_unrolled', 'meta_needs_data', 'low_precision_needs_cuda',
            'meta_needs_slots', 'rank_needs_lora', 'test_needs_run', 'groups_ordered', 'micro_within_batch',
            'download_cifar_only', 'device_exists', 'low_precision_on_cuda', 'list_presets', 'load_preset', 'parse_opts',
            'get_config', 'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config', 'resolve_meta_freq']
@@ -501,9 +501,11 @@ def _config_init(self, *args, **kw):
 Config.__init__ = _config_init
 
 # %% ../nbs/01_config.ipynb #47c7897d
+END_MARK = '# end of the configuration'   # the last line of a written configuration: a file that has it is whole
+
 def config_to_yaml(cfg: Config) -> str:
-    "The configuration as YAML, one key per line in declaration order."
-    return yaml.safe_dump(asdict(cfg), sort_keys=False)
+    "The configuration as YAML, one key per line in declaration order, then `END_MARK`."
+    return yaml.safe_dump(asdict(cfg), sort_keys=False) + END_MARK + '\n'
 
 def run_identity(cfg: Config) -> dict:
     "The options that decide what a run computes (all but those marked `identity=False`): a run folder's identity."
@@ -515,11 +517,12 @@ def config_from_dict(d: dict) -> Config:
     return Config(**{'backbone': None, **{k: check_value(k, v) for k, v in d.items()}})
 
 def load_config(path, complete: bool = False) -> Config:
-    "Read a configuration written by `config_to_yaml`; `complete`: every option must be there (a run folder's)."
+    "Read a configuration written by `config_to_yaml`; `complete`: a run folder's, whole (an option added since takes its default)."
     d = read_yaml(path, 'configuration')
-    missing = [k for k in FIELDS_ if k not in d] if complete else []
-    if missing: raise FormatError(f'{path}: {len(missing)} of {len(FIELDS_)} options are missing ({", ".join(missing[:3])}, ...): '
-                                  'the file is truncated or from another version of metapeft_nb')
+    whole = Path(path).read_text(errors='replace').rstrip().endswith(END_MARK)   # then a missing option is one added since: its default
+    missing = [k for k in FIELDS_ if k not in d] if complete and not whole else []
+    if missing: raise FormatError(f'{path}: {len(missing)} of {len(FIELDS_)} options are missing ({", ".join(missing[:3])}, ...) and the file '
+                                  'does not end as a written configuration does: it is truncated, or from an older version of metapeft_nb')
     try: return config_from_dict(d)
     except ConfigError as e: raise ConfigError(f'{path}: {e}') from None
 
