@@ -20,10 +20,10 @@ from .data.longtail import GROUPS, count_groups
 from .peft.metaparams import METHODS, slot_key
 
 # %% auto #0
-__all__ = ['GROUP_COLORS', 'NO_GROUP_COLOR', 'READOUT_VALUES', 'TRAJECTORY_FIELDS', 'count_order', 'group_of',
+__all__ = ['GROUP_COLORS', 'NO_GROUP_COLOR', 'READOUT_VALUES', 'TRAJECTORY_FIELDS', 'SPLIT_COLORS', 'count_order', 'group_of',
            'plot_class_counts', 'plot_per_class_accuracy', 'normalize_confusion', 'plot_confusion',
            'plot_training_curves', 'slot_grid', 'plot_slot_map', 'trajectory_series', 'plot_meta_trajectory',
-           'read_summary', 'sweep_stats', 'plot_sweep', 'figure_file', 'results_figures']
+           'read_summary', 'sweep_stats', 'plot_sweep', 'plot_meta_split', 'figure_file', 'results_figures']
 
 # %% ../nbs/72_plots.ipynb #23a11204
 GROUP_COLORS = dict(many='tab:blue', medium='tab:orange', few='tab:red')
@@ -473,6 +473,26 @@ def plot_sweep(summary, # a summary.csv path, or its rows
     ax.set_xlabel(_short(x)); ax.set_ylabel(_short(y))
     ax.set_title(f'mean ± std over {_short(seed_key)}s, n = ' + (str(ns[0]) if len(ns) == 1 else f'{ns[0]}–{ns[-1]}'), fontsize=9)
     if hue: ax.legend(fontsize=8)
+    return fig
+
+# %% ../nbs/72_plots.ipynb #c14204dd
+SPLIT_COLORS = dict(main='tab:blue', meta_train='tab:green', meta_val='tab:purple')
+
+def plot_meta_split(split, # a `MetaSplit`
+                    labels, # the training labels
+                    num_classes: Optional[int] = None, ax=None) -> Figure:
+    "Images per class of main / meta_train / meta_val, stacked, largest classes first; classes kept whole in main marked."
+    c = split.counts(labels, num_classes)
+    total = c['main'] + c['meta_train'] + (c['meta_val'] if split.meta_val_from == 'split' else 0)
+    order = count_order(total)
+    fig, ax = _axes(ax)
+    x, bottom = np.arange(len(order)), np.zeros(len(order))
+    for name in ('main', 'meta_train', 'meta_val') if split.meta_val_from == 'split' else ('main', 'meta_train'):
+        h = c[name][order]; ax.bar(x, h, bottom=bottom, width=0.85, color=SPLIT_COLORS[name], label=f'{name} ({int(h.sum()):,})'); bottom += h
+    kept = [k for k, cl in enumerate(order) if cl in set(split.main_only)]
+    if kept: ax.plot(x[kept], bottom[kept] * 1.15, 'v', color='black', ms=4, label=f'kept whole in main ({len(kept)})')
+    ax.set_yscale('log'); ax.set_ylabel('training images'); ax.set_xlim(-0.6, len(order) - 0.4)
+    _class_ticks(ax, order); ax.legend(fontsize=7)
     return fig
 
 # %% ../nbs/72_plots.ipynb #58fc4e99
