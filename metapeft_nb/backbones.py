@@ -15,121 +15,323 @@ from typing import Callable, Optional, Union
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 import timm, open_clip
+import timm.layers.norm as timm_norm
+from timm.layers import (Attention as TimmAttention, AttentionPoolLatent, AttentionPoolPrr, DropPath, GluMlp, Mlp, PatchEmbed, SwiGLU,
+                         LayerScale as TimmLayerScale, PatchDropout as TimmPatchDropout, resample_abs_pos_embed)
 from timm.models.vision_transformer import VisionTransformer, Block as TimmBlock, checkpoint_filter_fn
-from open_clip.transformer import ResidualAttentionBlock, VisionTransformer as OpenClipViT
+from open_clip.transformer import (ResidualAttentionBlock, VisionTransformer as OpenClipViT, Transformer as OpenClipTransformer,
+                                   LayerNorm as OpenClipLayerNorm, LayerNormFp32 as OpenClipLayerNormFp32,
+                                   LayerScale as OpenClipLayerScale, PatchDropout as OpenClipPatchDropout)
+from .io import ConfigError
 from .config import nearest
 
 # %% auto #0
-__all__ = ['INJECTION_POINTS', 'CLIP_MEAN', 'CLIP_STD', 'HALF_MEAN', 'HALF_STD', 'SATMAE_VIT_L16', 'SAFE_GLOBALS',
-           'MAE_DECODER_PREFIXES', 'TINY_TEST', 'CLIP_TINY_TEST_CFG', 'CLIP_TINY_TEST_NAME', 'SATMAE_DEFAULT_PATH',
-           'VIT_TINY_C10_ARCH', 'BlockView', 'timm_block_view', 'open_clip_block_view', 'block_forward', 'ViTView',
-           'num_params', 'library_features', 'sincos_pos_embed_2d', 'satmae_vit', 'CheckpointError', 'safe_load',
-           'load_checked', 'load_mae_checkpoint', 'load_timm_file', 'register_backbone', 'list_backbones',
-           'create_backbone', 'in21k_vit_b16', 'in21k_vit_b16_384', 'in21k_vit_l16', 'timm_vit_tiny_test',
-           'temporary_open_clip_config', 'clip_vit_b16', 'clip_vit_l14', 'clip_vit_l14_336', 'clip_vit_tiny_test',
-           'satmae_vit_l16', 'satmae_vit_tiny_test', 'vit_tiny_c10_asset', 'vit_tiny_c10', 'backbone_table']
+__all__ = ['NORMS_SUPPORTED', 'INJECTION_POINTS', 'TIMM_POOLS', 'CLIP_MEAN', 'CLIP_STD', 'HALF_MEAN', 'HALF_STD',
+           'SATMAE_VIT_L16', 'SAFE_GLOBALS', 'MAE_DECODER_PREFIXES', 'TINY_TEST', 'TINY_DROP_TEST',
+           'CLIP_TINY_TEST_CFG', 'CLIP_TINY_TEST_NAME', 'SATMAE_DEFAULT_PATH', 'VIT_TINY_C10_ARCH',
+           'UnsupportedBackbone', 'NormSpec', 'norm_spec', 'BlockView', 'timm_block_view', 'open_clip_block_view',
+           'block_forward', 'ViTView', 'num_params', 'no_dropout', 'library_features', 'sincos_pos_embed_2d',
+           'satmae_vit', 'CheckpointError', 'safe_load', 'load_checked', 'load_mae_checkpoint', 'load_timm_file',
+           'register_backbone', 'list_backbones', 'create_backbone', 'in21k_vit_b16', 'in21k_vit_b16_384',
+           'in21k_vit_l16', 'timm_vit_tiny_test', 'timm_vit_tiny_drop_test', 'temporary_open_clip_config',
+           'clip_vit_b16', 'clip_vit_l14', 'clip_vit_l14_336', 'clip_vit_tiny_test', 'satmae_vit_l16',
+           'satmae_vit_tiny_test', 'vit_tiny_c10_asset', 'vit_tiny_c10', 'backbone_table']
+
+# %% ../nbs/20_backbones.ipynb #4fde81e3
+class UnsupportedBackbone(ConfigError):
+    "A model, or a part of one, that the uniform view does not reproduce exactly: one line naming the part."
+    def __init__(self, what: str, where: str = ''):
+        self.what = what
+        super().__init__(f'{where}: {what}' if where else what)
+
+def _same(obj, cls, *methods) -> bool:
+    "`obj` is a `cls` whose `forward` (and the named methods) are `cls`'s own functions: a subclass that overrides none of them counts."
+    return isinstance(obj, cls) and all(getattr(type(obj), m, None) is getattr(cls, m) for m in ('forward',) + methods)
+
+def _name(obj) -> str: return obj if isinstance(obj, str) else type(obj).__name__
+
+def _refuse(part: str, got, supported: str):
+    raise UnsupportedBackbone(f'{part} is {_name(got)}, which the view does not reproduce; supported: {supported}')
+
+def _drop_module(m: nn.Module, part: str, cls=nn.Dropout, rate='p') -> Optional[nn.Module]:
+    "A dropout-like module to call in train mode (None when it is Identity or its rate is 0); refuses any other class."
+    if isinstance(m, nn.Identity) and type(m).forward is nn.Identity.forward: return None
+    if not _same(m, cls): _refuse(part, m, f'{cls.__name__} or Identity')
+    return m if getattr(m, rate) > 0 else None
+
+def _layer_scale(m: nn.Module, part: str) -> Optional[nn.Module]:
+    if type(m).forward is nn.Identity.forward: return None
+    if not (_same(m, TimmLayerScale) or _same(m, OpenClipLayerScale)): _refuse(part, m, 'LayerScale (timm, open_clip) or Identity')
+    return m
+
+# %% ../nbs/20_backbones.ipynb #a4cf0034
+@dataclass(frozen=True)
+class NormSpec:
+    "How a block's norm computes, so that `block_forward` can run it on weights the `params` point may replace."
+    kind: str                    # 'layer' (LayerNorm), 'rms' (RMSNorm, no bias) or 'simple' (x / std(x), timm SimpleNorm, no bias)
+    eps: Optional[float]
+    fp32: bool = False           # computed in float32, the result cast back (timm *Fp32, open_clip LayerNormFp32)
+    cast_back: bool = False      # the result cast back to the input dtype (open_clip LayerNorm: matters under autocast)
+    fp32_weights: bool = True    # with `fp32`, the weights cast too (timm); open_clip's LayerNormFp32 leaves them as they are
+
+    def __call__(self, x: Tensor, w: Optional[Tensor], b: Optional[Tensor] = None) -> Tensor:
+        dt, shape = x.dtype, (x.shape[-1],)
+        if self.fp32:
+            x = x.float()
+            if self.fp32_weights: w, b = None if w is None else w.float(), None if b is None else b.float()
+        if self.kind == 'layer': y = F.layer_norm(x, shape, w, b, self.eps)
+        elif self.kind == 'rms': y = timm_norm.rms_norm(x, shape, w, self.eps)  # = F.rms_norm, what timm and torch call
+        else: y = timm_norm.simple_norm(x, shape, w, self.eps)
+        return y.to(dt) if self.fp32 or self.cast_back else y
+
+# forward function -> NormSpec fields: by identity of the function, so an unknown subclass that overrides it is refused
+_NORMS = {nn.LayerNorm.forward: ('layer', False, False), timm_norm.LayerNorm.forward: ('layer', False, False),
+          timm_norm.LayerNormFp32.forward: ('layer', True, False), OpenClipLayerNorm.forward: ('layer', False, True),
+          OpenClipLayerNormFp32.forward: ('layer', True, False, False), nn.RMSNorm.forward: ('rms', False, False),
+          timm_norm.RmsNorm.forward: ('rms', False, False), timm_norm.RmsNormFp32.forward: ('rms', True, False),
+          timm_norm.SimpleNorm.forward: ('simple', False, False), timm_norm.SimpleNormFp32.forward: ('simple', True, False)}
+NORMS_SUPPORTED = 'LayerNorm, RMSNorm, SimpleNorm (torch, timm, open_clip) and their Fp32 variants'
+
+def norm_spec(m: nn.Module, part: str, dim: int) -> NormSpec:
+    "The `NormSpec` of a block norm of width `dim`; `UnsupportedBackbone` naming `part` for anything else."
+    row = _NORMS.get(getattr(type(m), 'forward', None))
+    if row is None or not isinstance(m, nn.Module): _refuse(part, m, NORMS_SUPPORTED)
+    if getattr(m, '_fast_norm', False): _refuse(part, f'{_name(m)} with timm fast norm (APEX / autocast dtype)', f'{NORMS_SUPPORTED}, fast norm off')
+    if tuple(m.normalized_shape) != (dim,): _refuse(part, f'{_name(m)} over {tuple(m.normalized_shape)}', f'a norm over the last dimension ({dim})')
+    return NormSpec(row[0], m.eps, *row[1:])
+
+def _module_norm(m: nn.Module, part: str) -> Optional[nn.Module]:
+    "A norm the view calls as the library does (a known norm class or Identity -> None)."
+    if type(m).forward is nn.Identity.forward: return None
+    if _NORMS.get(type(m).forward) is None: _refuse(part, m, f'{NORMS_SUPPORTED} or Identity')
+    return m
 
 # %% ../nbs/20_backbones.ipynb #fc1baeab
 @dataclass(eq=False)
 class BlockView:
-    "References (not copies) to the frozen tensors of one transformer block, whatever library it came from."
+    "References (not copies) to the frozen tensors of one transformer block, and the few facts of how it computes."
     qkv_weight: nn.Parameter          # (3D, D) fused q|k|v
     qkv_bias: Optional[nn.Parameter]  # (3D,)
     out_weight: nn.Parameter          # (D, D)
     out_bias: Optional[nn.Parameter]
-    fc1_weight: nn.Parameter          # (H, D)
-    fc1_bias: Optional[nn.Parameter]
+    fc1_weight: Union[nn.Parameter, tuple]  # (H1, D); SwiGLU: the pair (gate, value), used as their concatenation
+    fc1_bias: Union[Optional[nn.Parameter], tuple]
     fc2_weight: nn.Parameter          # (D, H)
     fc2_bias: Optional[nn.Parameter]
-    ln1_weight: nn.Parameter
-    ln1_bias: nn.Parameter
-    ln1_eps: float
-    ln2_weight: nn.Parameter
-    ln2_bias: nn.Parameter
-    ln2_eps: float
-    act: Callable                     # GELU (timm, SatMAE) or QuickGELU (CLIP)
+    ln1_weight: Optional[nn.Parameter]
+    ln1_bias: Optional[nn.Parameter]  # None for RMSNorm / SimpleNorm
+    ln2_weight: Optional[nn.Parameter]
+    ln2_bias: Optional[nn.Parameter]
+    norm1: NormSpec
+    norm2: NormSpec
+    act: Callable                     # GELU (timm, SatMAE), QuickGELU (CLIP), SiLU (SwiGLU), ...
     num_heads: int
-    ls1: Optional[nn.Module] = None   # LayerScale (or Identity) after attention
-    ls2: Optional[nn.Module] = None   # LayerScale (or Identity) after the MLP
+    glu: Optional[str] = None         # gated MLP: 'first' = act(first half) * second (SwiGLU, SwiGLUPacked); 'last' = GluMlp's default
+    q_norm: Optional[nn.Module] = None     # per-head norms of q and k (timm qk_norm)
+    k_norm: Optional[nn.Module] = None
+    attn_norm: Optional[nn.Module] = None  # norm of the attention output before its projection (timm scale_attn_norm)
+    mlp_norm: Optional[nn.Module] = None   # norm of the MLP hidden state before fc2 (timm scale_mlp_norm)
+    fused_attn: bool = True           # F.scaled_dot_product_attention (else the explicit softmax, as timm's fused_attn=False)
+    scale: Optional[float] = None     # the explicit path's q scale (timm Attention.scale)
+    attn: Optional[nn.Module] = None  # the attention module (its train flag decides the fused attention dropout, as in timm)
+    attn_drop: Optional[nn.Module] = None  # dropout of the attention weights (timm), None when off
+    proj_drop: Optional[nn.Module] = None  # dropout after the attention projection
+    drop1: Optional[nn.Module] = None      # dropout of the MLP hidden state
+    drop2: Optional[nn.Module] = None      # dropout after fc2
+    ls1: Optional[nn.Module] = None   # LayerScale after attention (None: absent)
+    ls2: Optional[nn.Module] = None   # LayerScale after the MLP
     module: Optional[nn.Module] = None  # the original block module
     drop_path1: Optional[nn.Module] = None  # stochastic depth of the attention branch (timm)
     drop_path2: Optional[nn.Module] = None  # stochastic depth of the MLP branch (timm)
 
-    @property
-    def dim(self) -> int: return self.qkv_weight.shape[1]
-    @property
-    def mlp_dim(self) -> int: return self.fc1_weight.shape[0]
-    @property
-    def head_dim(self) -> int: return self.dim // self.num_heads
+# %% ../nbs/20_backbones.ipynb #573fa3ce
+def _fc1_out(self) -> int:
+    "Width of fc1's output (for a gated MLP: gate and value together)."
+    return sum(w.shape[0] for w in self.fc1_weight) if isinstance(self.fc1_weight, tuple) else self.fc1_weight.shape[0]
 
-    def params(self) -> dict:
-        "The tensors the block uses, as the `'params'` injection point sees them."
-        return dict(qkv=(self.qkv_weight, self.qkv_bias), out=(self.out_weight, self.out_bias),
-                    fc1=(self.fc1_weight, self.fc1_bias), fc2=(self.fc2_weight, self.fc2_bias),
-                    ln1=(self.ln1_weight, self.ln1_bias), ln2=(self.ln2_weight, self.ln2_bias))
+def _mlp_dim(self) -> int:
+    "Width of the MLP hidden state, fc2's input (= fc1's output unless the MLP is gated, where it is half)."
+    return self.fc2_weight.shape[1]
+
+def _params(self) -> dict:
+    "The tensors the block uses, as the `'params'` injection point sees them."
+    return dict(qkv=(self.qkv_weight, self.qkv_bias), out=(self.out_weight, self.out_bias),
+                fc1=(self.fc1_weight, self.fc1_bias), fc2=(self.fc2_weight, self.fc2_bias),
+                ln1=(self.ln1_weight, self.ln1_bias), ln2=(self.ln2_weight, self.ln2_bias))
+
+BlockView.dim = property(lambda self: self.qkv_weight.shape[1], doc='Embedding width D.')
+BlockView.head_dim = property(lambda self: self.dim // self.num_heads, doc='Width of one head.')
+BlockView.fc1_out, BlockView.mlp_dim, BlockView.params = property(_fc1_out), property(_mlp_dim), _params
+BlockView.ln1_eps = property(lambda self: self.norm1.eps, doc='Epsilon of the first norm.')
+BlockView.ln2_eps = property(lambda self: self.norm2.eps, doc='Epsilon of the second norm.')
+
+# %% ../nbs/20_backbones.ipynb #2bde8159
+def _linear(m, part: str) -> nn.Linear:
+    if not _same(m, nn.Linear): _refuse(part, m, 'nn.Linear')
+    return m
+
+def _timm_attention(a: nn.Module, where: str, D: int) -> dict:
+    "What `block_forward` needs of a timm `Attention`; refuses DiffAttention, gated attention, other widths."
+    part = f'{where} attention'
+    if not _same(a, TimmAttention): _refuse(part, a, 'timm Attention (optionally with qk_norm, scale_attn_norm)')
+    if a.gate is not None: _refuse(part, 'gated Attention (attn gate)', 'timm Attention without gate')
+    _linear(a.qkv, f'{part} qkv'); _linear(a.proj, f'{part} proj')
+    if a.attn_dim != D or a.num_heads * a.head_dim != D or a.proj.out_features != D:
+        _refuse(part, f'Attention of width {a.attn_dim} in a {D}-wide block', 'attention as wide as the block')
+    drop = _drop_module(a.attn_drop, f'{part} attn_drop')
+    return dict(qkv_weight=a.qkv.weight, qkv_bias=a.qkv.bias, out_weight=a.proj.weight, out_bias=a.proj.bias, num_heads=a.num_heads,
+                q_norm=_module_norm(a.q_norm, f'{part} q_norm'), k_norm=_module_norm(a.k_norm, f'{part} k_norm'),
+                attn_norm=_module_norm(a.norm, f'{part} norm'), fused_attn=bool(a.fused_attn), scale=a.scale, attn=a,
+                attn_drop=drop, proj_drop=_drop_module(a.proj_drop, f'{part} proj_drop'))
+
+# %% ../nbs/20_backbones.ipynb #0cd317e5
+def _timm_mlp(m: nn.Module, where: str) -> dict:
+    "fc1 / fc2 of a timm `Mlp`, `GluMlp` (and `SwiGLUPacked`, a GluMlp) or `SwiGLU` (two fc1 linears)."
+    part = f'{where} MLP'
+    if _same(m, Mlp) or _same(m, GluMlp):
+        fc1 = _linear(m.fc1, f'{part} fc1'); w1, b1 = fc1.weight, fc1.bias
+        glu = None if _same(m, Mlp) else ('last' if m.gate_last else 'first')
+    elif _same(m, SwiGLU):
+        g, v = _linear(m.fc1_g, f'{part} fc1_g'), _linear(m.fc1_x, f'{part} fc1_x')
+        w1, b1, glu = (g.weight, v.weight), (g.bias, v.bias), 'first'
+    else: _refuse(part, m, 'timm Mlp, GluMlp, SwiGLUPacked, SwiGLU')
+    fc2 = _linear(m.fc2, f'{part} fc2')
+    return dict(fc1_weight=w1, fc1_bias=b1, fc2_weight=fc2.weight, fc2_bias=fc2.bias, act=m.act, glu=glu,
+                mlp_norm=_module_norm(m.norm, f'{part} norm'), drop1=_drop_module(m.drop1, f'{part} drop1'),
+                drop2=_drop_module(m.drop2, f'{part} drop2'))
+
+def timm_block_view(blk: nn.Module, where: str = 'block') -> BlockView:
+    "A `BlockView` over a timm (or SatMAE) `Block`; `UnsupportedBackbone` (one line) for any part it does not reproduce."
+    if not _same(blk, TimmBlock): _refuse(where, blk, 'timm vision_transformer.Block')
+    D = blk.attn.qkv.in_features if hasattr(blk.attn, 'qkv') else None
+    at = _timm_attention(blk.attn, where, D)
+    n1, n2 = norm_spec(blk.norm1, f'{where} norm1', D), norm_spec(blk.norm2, f'{where} norm2', D)
+    return BlockView(**at, **_timm_mlp(blk.mlp, where), ln1_weight=blk.norm1.weight, ln1_bias=getattr(blk.norm1, 'bias', None),
+                     ln2_weight=blk.norm2.weight, ln2_bias=getattr(blk.norm2, 'bias', None), norm1=n1, norm2=n2,
+                     ls1=_layer_scale(blk.ls1, f'{where} ls1'), ls2=_layer_scale(blk.ls2, f'{where} ls2'), module=blk,
+                     drop_path1=_drop_module(blk.drop_path1, f'{where} drop_path1', DropPath, 'drop_prob'),
+                     drop_path2=_drop_module(blk.drop_path2, f'{where} drop_path2', DropPath, 'drop_prob'))
 
 # %% ../nbs/20_backbones.ipynb #da5337ab
-def _require_identity(mods: dict, what: str):
-    bad = [k for k, m in mods.items() if m is not None and not isinstance(m, nn.Identity)]
-    if bad: raise NotImplementedError(f'{what}: {", ".join(bad)} not supported by the uniform view (must be Identity)')
-
-def timm_block_view(blk: nn.Module) -> BlockView:
-    "A `BlockView` over a timm (or SatMAE) `Block`."
-    if type(blk) is not TimmBlock: raise NotImplementedError(f'timm block type {type(blk).__name__} is not supported (only vision_transformer.Block)')
-    a, m = blk.attn, blk.mlp
-    _require_identity({'attn.q_norm': a.q_norm, 'attn.k_norm': a.k_norm, 'attn.norm': getattr(a, 'norm', None),
-                       'mlp.norm': getattr(m, 'norm', None)}, 'timm block')
-    if getattr(a, 'gate', None) is not None: raise NotImplementedError('timm block: gated attention is not supported')
-    return BlockView(a.qkv.weight, a.qkv.bias, a.proj.weight, a.proj.bias, m.fc1.weight, m.fc1.bias, m.fc2.weight, m.fc2.bias,
-                     blk.norm1.weight, blk.norm1.bias, blk.norm1.eps, blk.norm2.weight, blk.norm2.bias, blk.norm2.eps,
-                     act=m.act, num_heads=a.num_heads, ls1=blk.ls1, ls2=blk.ls2, module=blk,
-                     drop_path1=blk.drop_path1, drop_path2=blk.drop_path2)
-
-def open_clip_block_view(blk: nn.Module) -> BlockView:
+def open_clip_block_view(blk: nn.Module, where: str = 'block') -> BlockView:
     "A `BlockView` over an open_clip `ResidualAttentionBlock` (its `nn.MultiheadAttention` with fused `in_proj_weight`)."
-    if type(blk) is not ResidualAttentionBlock or not isinstance(blk.attn, nn.MultiheadAttention):
-        raise NotImplementedError(f'open_clip block type {type(blk).__name__} is not supported (only ResidualAttentionBlock)')
-    a = blk.attn
-    if not a._qkv_same_embed_dim or a.bias_k is not None or a.add_zero_attn or hasattr(blk, 'ln_1_kv'):
-        raise NotImplementedError('open_clip block: separate q/k/v weights, bias_k/v, zero-attention or cross-attention are not supported')
-    return BlockView(a.in_proj_weight, a.in_proj_bias, a.out_proj.weight, a.out_proj.bias,
-                     blk.mlp.c_fc.weight, blk.mlp.c_fc.bias, blk.mlp.c_proj.weight, blk.mlp.c_proj.bias,
-                     blk.ln_1.weight, blk.ln_1.bias, blk.ln_1.eps, blk.ln_2.weight, blk.ln_2.bias, blk.ln_2.eps,
-                     act=blk.mlp.gelu, num_heads=a.num_heads, ls1=blk.ls_1, ls2=blk.ls_2, module=blk)
+    if not _same(blk, ResidualAttentionBlock, 'attention'):
+        _refuse(where, blk, "open_clip ResidualAttentionBlock (not block_type='custom', which qk_norm, scaled_cosine_attn, scale_* select)")
+    a, part = blk.attn, f'{where} attention'
+    if not _same(a, nn.MultiheadAttention): _refuse(part, a, 'nn.MultiheadAttention')
+    for bad, what in ((not a._qkv_same_embed_dim, 'separate q/k/v weights'), (a.bias_k is not None, 'bias_k/bias_v'),
+                      (a.add_zero_attn, 'add_zero_attn'), (a.dropout > 0, f'attention dropout {a.dropout}'),
+                      (hasattr(blk, 'ln_1_kv'), 'cross-attention (ln_1_kv)')):
+        if bad: _refuse(part, f'nn.MultiheadAttention with {what}', 'self-attention with fused in_proj_weight, no dropout')
+    mlp = blk.mlp
+    if not (type(mlp) is nn.Sequential and list(mlp._modules) == ['c_fc', 'gelu', 'c_proj']):
+        _refuse(f'{where} MLP', mlp, 'nn.Sequential(c_fc, gelu, c_proj)')
+    D = a.embed_dim
+    fc1, fc2 = _linear(mlp.c_fc, f'{where} MLP c_fc'), _linear(mlp.c_proj, f'{where} MLP c_proj')
+    _linear(a.out_proj, f'{part} out_proj')
+    return BlockView(qkv_weight=a.in_proj_weight, qkv_bias=a.in_proj_bias, out_weight=a.out_proj.weight, out_bias=a.out_proj.bias,
+                     fc1_weight=fc1.weight, fc1_bias=fc1.bias, fc2_weight=fc2.weight, fc2_bias=fc2.bias,
+                     ln1_weight=blk.ln_1.weight, ln1_bias=getattr(blk.ln_1, 'bias', None),
+                     ln2_weight=blk.ln_2.weight, ln2_bias=getattr(blk.ln_2, 'bias', None),
+                     norm1=norm_spec(blk.ln_1, f'{where} ln_1', D), norm2=norm_spec(blk.ln_2, f'{where} ln_2', D),
+                     act=mlp.gelu, num_heads=a.num_heads, attn=a, ls1=_layer_scale(blk.ls_1, f'{where} ls_1'),
+                     ls2=_layer_scale(blk.ls_2, f'{where} ls_2'), module=blk)
 
-# %% ../nbs/20_backbones.ipynb #e27ae7fb
+# %% ../nbs/20_backbones.ipynb #553e6964
 INJECTION_POINTS = ('tokens', 'params', 'ln1', 'qkv', 'attn_bias', 'out', 'ln2', 'fc1', 'fc2', 'mlp')
 
 def _no_inject(point, layer, value, **ctx): return value
 
-def _branch(ls, dp, v):
-    if ls is not None: v = ls(v)
-    return v if dp is None else dp(v)
+def _drop(m, x, on: bool): return x if m is None or not on else m(x)
 
+def _branch(ls, dp, v, on: bool = True):
+    if ls is not None: v = ls(v)
+    return _drop(dp, v, on)
+
+def _attention(b: BlockView, q, k, v, bias, on: bool) -> Tensor:
+    "Multi-head attention on (B, heads, N, d), by the library's own path (and its dropout of the attention weights)."
+    if b.fused_attn:
+        p = b.attn_drop.p if on and b.attn_drop is not None and b.attn.training else 0.
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=p)
+    w = (q * b.scale) @ k.transpose(-2, -1)
+    if bias is not None: w = w + bias
+    return _drop(b.attn_drop, w.softmax(dim=-1), on) @ v
+
+def _fc1(h: Tensor, w, bias) -> Tensor:
+    if isinstance(w, tuple): return torch.cat([F.linear(h, wi, bi) for wi, bi in zip(w, bias)], dim=-1)
+    return F.linear(h, w, bias)
+
+def _activate(b: BlockView, z: Tensor) -> Tensor:
+    if b.glu is None: return b.act(z)
+    z1, z2 = z.chunk(2, dim=-1)
+    return z1 * b.act(z2) if b.glu == 'last' else b.act(z1) * z2
+
+# %% ../nbs/20_backbones.ipynb #e27ae7fb
 def block_forward(b: BlockView, # the block's tensors
                   x: Tensor, # (B, N, D) tokens, batch-first
                   layer: int, # index of the block, passed to `inject`
                   inject: Optional[Callable] = None, # `inject(point, layer, value, **ctx) -> value`, or None
+                  dropout: bool = True, # run the block's dropout / drop-path modules (each acts only in train mode, as in the library)
                  ) -> Tensor:
     "The one block forward for all three libraries, with injection points. x is (B, N, D), batch-first."
     I = _no_inject if inject is None else inject
     x = I('tokens', layer, x)
     p = I('params', layer, b.params())
-    D = x.shape[-1]
-    h = I('ln1', layer, F.layer_norm(x, (D,), *p['ln1'], b.ln1_eps))
+    h = I('ln1', layer, b.norm1(x, *p['ln1']))
     q, k, v = I('qkv', layer, tuple(F.linear(h, *p['qkv']).chunk(3, dim=-1)), h=h)
     bias = I('attn_bias', layer, None, x=x)
     split = lambda t: t.unflatten(-1, (b.num_heads, -1)).transpose(1, 2)  # (B, heads, N, d)
-    a = F.scaled_dot_product_attention(split(q), split(k), split(v), attn_mask=bias)
-    a = a.transpose(1, 2).flatten(2)
+    q, k, v = split(q), split(k), split(v)
+    if b.q_norm is not None: q = b.q_norm(q)
+    if b.k_norm is not None: k = b.k_norm(k)
+    a = _attention(b, q, k, v, bias, dropout).transpose(1, 2).flatten(2)
+    if b.attn_norm is not None: a = b.attn_norm(a)
     o = I('out', layer, F.linear(a, *p['out']), a=a)
-    x = x + _branch(b.ls1, b.drop_path1, o)
-    h = I('ln2', layer, F.layer_norm(x, (D,), *p['ln2'], b.ln2_eps))
-    z = I('fc1', layer, F.linear(h, *p['fc1']), h=h)
-    z = b.act(z)
-    y = I('fc2', layer, F.linear(z, *p['fc2']), z=z)
+    x = x + _branch(b.ls1, b.drop_path1, _drop(b.proj_drop, o, dropout), dropout)
+    h = I('ln2', layer, b.norm2(x, *p['ln2']))
+    z = I('fc1', layer, _fc1(h, *p['fc1']), h=h)
+    z = _drop(b.drop1, _activate(b, z), dropout)
+    if b.mlp_norm is not None: z = b.mlp_norm(z)
+    y = _drop(b.drop2, I('fc2', layer, F.linear(z, *p['fc2']), z=z), dropout)
     y = I('mlp', layer, y, x=x, y=y)
-    return x + _branch(b.ls2, b.drop_path2, y)
+    return x + _branch(b.ls2, b.drop_path2, y, dropout)
+
+# %% ../nbs/20_backbones.ipynb #203382ee
+TIMM_POOLS = ('token', 'avg', 'max', 'avgmax', 'map', 'prr')
+
+def _square(part: str, s):
+    s = tuple(s) if isinstance(s, (tuple, list)) else (s, s)
+    if s[0] != s[1]: _refuse(part, f'{s} (not square)', 'square images and patches')
+
+def _check_timm(m: nn.Module):
+    "Refuse, with one line naming the part, any timm model whose embedding or pooling the view does not reproduce."
+    if not _same(m, VisionTransformer, 'forward_features', 'forward_head', '_pos_embed', 'pool'):
+        _refuse('the model', f'{type(m).__module__}.{type(m).__name__}', 'timm.models.vision_transformer.VisionTransformer '
+                '(not its other models, e.g. Eva / EVA-02 with rotary position embeddings)')
+    if not _same(m.patch_embed, PatchEmbed): _refuse('the patch embedding', m.patch_embed, 'timm PatchEmbed')
+    _square('the image size', m.patch_embed.img_size); _square('the patch size', m.patch_embed.patch_size)
+    if m.global_pool not in TIMM_POOLS:
+        _refuse('the pooling', f'global_pool={m.global_pool!r} (every token, no pooled feature)', f'global_pool in {TIMM_POOLS}')
+    if m.attn_pool is not None:
+        if not (_same(m.attn_pool, AttentionPoolLatent) or _same(m.attn_pool, AttentionPoolPrr)):
+            _refuse('the attention pool', m.attn_pool, 'AttentionPoolLatent (map), AttentionPoolPrr (prr)')
+        drops = [n for n, d in m.attn_pool.named_modules() if isinstance(d, nn.Dropout) and d.p > 0]
+        if drops: _refuse('the attention pool', f'{_name(m.attn_pool)} with dropout at {drops[0]}', 'an attention pool without dropout')
+    for n in ('norm_pre', 'norm', 'fc_norm'): _module_norm(getattr(m, n), n)
+    _drop_module(m.pos_drop, 'pos_drop'); _drop_module(m.head_drop, 'head_drop')
+    _drop_module(m.patch_drop, 'patch_drop', TimmPatchDropout, 'prob')
+
+def _check_open_clip(m: nn.Module):
+    "The same for an open_clip visual tower."
+    if not _same(m, OpenClipViT, '_embeds', '_pool', '_global_pool'):
+        _refuse('the model', f'{type(m).__module__}.{type(m).__name__}', 'open_clip.transformer.VisionTransformer')
+    if m.attn_pool is not None: _refuse('the pooling', 'an attentional pooler (attentional_pool)', "pool_type 'tok' or 'avg'")
+    if m.pool_type not in ('tok', 'avg'): _refuse('the pooling', f'pool_type={m.pool_type!r}', "pool_type 'tok' or 'avg'")
+    if not _same(m.transformer, OpenClipTransformer): _refuse('the transformer', m.transformer, 'open_clip Transformer')
+    _square('the image size', m.image_size); _square('the patch size', m.patch_size)
+    if not _same(m.conv1, nn.Conv2d): _refuse('the patch embedding', m.conv1, 'nn.Conv2d')
+    for n in ('ln_pre', 'ln_post'): _module_norm(getattr(m, n), n)
+    _drop_module(m.patch_dropout, 'patch_dropout', OpenClipPatchDropout, 'prob')
 
 # %% ../nbs/20_backbones.ipynb #dfc8bb4c
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -138,7 +340,7 @@ HALF_MEAN = HALF_STD = (0.5, 0.5, 0.5)
 
 def _int_size(s) -> int:
     s = tuple(s) if isinstance(s, (tuple, list)) else (s, s)
-    if s[0] != s[1]: raise NotImplementedError(f'non-square size {s}')
+    if s[0] != s[1]: raise ConfigError(f'non-square size {s}')
     return int(s[0])
 
 class ViTView(nn.Module):
@@ -151,20 +353,12 @@ class ViTView(nn.Module):
         super().__init__()
         if kind not in ('timm', 'open_clip', 'satmae'): raise ValueError(f'kind={kind!r}: expected timm, open_clip or satmae')
         self.model, self.kind, self.mean, self.std, self.name = model, kind, tuple(mean), tuple(std), name
+        self.stochastic = True   # dropout, drop-path, patch dropout act in train mode (`no_dropout` turns them off)
         self._clip = [clip]  # a list hides it from nn.Module's registry
-        self._check()
-        self.refresh()
-
-    def _check(self):
-        m = self.model
-        if self.kind == 'open_clip':
-            if not isinstance(m, OpenClipViT): raise TypeError(f'open_clip view needs open_clip.transformer.VisionTransformer, got {type(m).__name__}')
-            if m.attn_pool is not None or m.pool_type != 'tok':
-                raise NotImplementedError(f'open_clip pooling {m.pool_type!r} / attentional pool not supported (CLS token only)')
-        else:
-            if not isinstance(m, VisionTransformer): raise TypeError(f'{self.kind} view needs a timm VisionTransformer, got {type(m).__name__}')
-            if m.global_pool != 'token' or m.attn_pool is not None or m.cls_token is None:
-                raise NotImplementedError(f'timm global_pool={m.global_pool!r}: only CLS-token pooling is supported')
+        try:
+            (_check_open_clip if kind == 'open_clip' else _check_timm)(model)
+            self.refresh()
+        except UnsupportedBackbone as e: raise UnsupportedBackbone(e.what, name or f'{kind} {type(model).__name__}') from None
 
     def _block_modules(self) -> list:
         return list(self.model.transformer.resblocks) if self.kind == 'open_clip' else list(self.model.blocks)
@@ -172,7 +366,7 @@ class ViTView(nn.Module):
     def refresh(self):
         "Re-read the block tensors from the model (after anything that may replace its parameters)."
         read = open_clip_block_view if self.kind == 'open_clip' else timm_block_view
-        self.blocks = [read(b) for b in self._block_modules()]
+        self.blocks = [read(b, f'block {i}') for i, b in enumerate(self._block_modules())]
         return self
 
     def _apply(self, fn, *args, **kwargs):
@@ -180,72 +374,123 @@ class ViTView(nn.Module):
         self.refresh()
         return out
 
-    @property
-    def clip(self) -> Optional[nn.Module]: return self._clip[0]
-    @property
-    def embed_dim(self) -> int: return self.blocks[0].dim
-    @property
-    def num_heads(self) -> int: return self.blocks[0].num_heads
-    @property
-    def num_layers(self) -> int: return len(self.blocks)
-    @property
-    def mlp_dim(self) -> int: return self.blocks[0].mlp_dim
-    @property
-    def patch_size(self) -> int:
-        m = self.model
-        return _int_size(m.patch_size if self.kind == 'open_clip' else m.patch_embed.patch_size)
-    @property
-    def img_size(self) -> int:
-        m = self.model
-        return _int_size(m.image_size if self.kind == 'open_clip' else m.patch_embed.img_size)
-    @property
-    def num_tokens(self) -> int: return (self.img_size // self.patch_size) ** 2 + 1
+# %% ../nbs/20_backbones.ipynb #d4d890a5
+def _patch_size(self) -> int:
+    m = self.model
+    return _int_size(m.patch_size if self.kind == 'open_clip' else m.patch_embed.patch_size)
 
-    def embed(self, x: Tensor) -> Tensor:
-        "(B,3,H,W) -> (B,N,D): patch projection, CLS, position embedding, pre-norm."
-        m = self.model
-        if self.kind == 'open_clip':
-            x = m.conv1(x).flatten(2).transpose(1, 2)
-            cls = m.class_embedding.to(x.dtype).expand(x.shape[0], 1, -1)
-            x = torch.cat([cls, x], dim=1) + m.positional_embedding.to(x.dtype)
-            return m.ln_pre(m.patch_dropout(x))
-        x = m._pos_embed(m.patch_embed(x))
-        return m.norm_pre(m.patch_drop(x))
+def _img_size(self) -> int:
+    m = self.model
+    return _int_size(m.image_size if self.kind == 'open_clip' else m.patch_embed.img_size)
 
-    def pool(self, x: Tensor) -> Tensor:
-        "(B,N,D) tokens after the last block -> (B,D): the CLS token and the final norm (no CLIP `proj`)."
-        m = self.model
-        if self.kind == 'open_clip': return m.ln_post(x[:, 0])
-        return m.fc_norm(m.norm(x[:, 0]))
+def _num_prefix_tokens(self) -> int:
+    "Tokens before the patches: CLS (if any) and registers."
+    return 1 if self.kind == 'open_clip' else self.model.num_prefix_tokens
 
-    def forward_tokens(self, x: Tensor, inject: Optional[Callable] = None) -> Tensor:
-        "All tokens after the last block, (B,N',D)."
-        x = self.embed(x)
-        for i, b in enumerate(self.blocks): x = block_forward(b, x, i, inject)
-        return x
+ViTView.clip = property(lambda self: self._clip[0], doc='The full open_clip CLIP model (text tower), if any.')
+ViTView.embed_dim = property(lambda self: self.blocks[0].dim)
+ViTView.num_heads = property(lambda self: self.blocks[0].num_heads)
+ViTView.num_layers = property(lambda self: len(self.blocks))
+ViTView.mlp_dim = property(lambda self: self.blocks[0].mlp_dim)
+ViTView.patch_size, ViTView.img_size, ViTView.num_prefix_tokens = property(_patch_size), property(_img_size), property(_num_prefix_tokens)
+ViTView.num_tokens = property(lambda self: (self.img_size // self.patch_size) ** 2 + self.num_prefix_tokens, doc='Tokens entering block 0.')
 
-    def forward(self, x: Tensor, inject: Optional[Callable] = None) -> Tensor:
-        "Features (B,D) = pool(blocks(embed(x))), every block through `block_forward`."
-        return self.pool(self.forward_tokens(x, inject))
+# %% ../nbs/20_backbones.ipynb #8e0c4e00
+def _stoch(self, m, x):
+    "Run a dropout-like module of the model (it acts only in train mode) unless `no_dropout` is active."
+    return x if not self.stochastic or isinstance(m, nn.Identity) else m(x)
 
-    def summary(self) -> dict:
-        "Architecture, parameter count and input normalisation."
-        return dict(name=self.name, kind=self.kind, img_size=self.img_size, patch_size=self.patch_size,
-                    embed_dim=self.embed_dim, num_layers=self.num_layers, num_heads=self.num_heads, mlp_dim=self.mlp_dim,
-                    params=num_params(self), mean=self.mean, std=self.std)
+def _timm_pos_embed(self, x: Tensor) -> Tensor:
+    "timm's `VisionTransformer._pos_embed`: prefix tokens, position embedding (resampled for dynamic sizes), `pos_drop`."
+    m, to_cat = self.model, []
+    if m.cls_token is not None: to_cat.append(m.cls_token.expand(x.shape[0], -1, -1))
+    if m.reg_token is not None: to_cat.append(m.reg_token.expand(x.shape[0], -1, -1))
+    if m.pos_embed is None: return torch.cat(to_cat + [x.view(x.shape[0], -1, x.shape[-1])], dim=1)
+    if m.dynamic_img_size:
+        B, H, W, C = x.shape
+        pos = resample_abs_pos_embed(m.pos_embed, new_size=(H, W), old_size=m.patch_embed.grid_size,
+                                     num_prefix_tokens=0 if m.no_embed_class else m.num_prefix_tokens)
+        x = x.view(B, -1, C)
+    else: pos = m.pos_embed
+    if m.no_embed_class:
+        x = x + pos
+        if to_cat: x = torch.cat(to_cat + [x], dim=1)
+    else:
+        if to_cat: x = torch.cat(to_cat + [x], dim=1)
+        x = x + pos
+    return self._stoch(m.pos_drop, x)
 
-    def __repr__(self) -> str:  # the library model's repr is hundreds of lines; `view.model` shows it
-        return f'ViTView({self.extra_repr()})'
+ViTView._stoch, ViTView._pos_embed = _stoch, _timm_pos_embed
 
-    def extra_repr(self) -> str:
-        return f'kind={self.kind}, name={self.name}, D={self.embed_dim}, L={self.num_layers}, heads={self.num_heads}, img={self.img_size}/{self.patch_size}'
+# %% ../nbs/20_backbones.ipynb #ad9aebd5
+def _embed(self, x: Tensor) -> Tensor:
+    "(B,3,H,W) -> (B,N,D): patch projection, prefix tokens, position embedding, patch dropout, pre-norm."
+    m = self.model
+    if self.kind == 'open_clip':
+        x = m.conv1(x).flatten(2).transpose(1, 2)
+        cls = m.class_embedding.to(x.dtype).expand(x.shape[0], 1, -1)
+        x = torch.cat([cls, x], dim=1) + m.positional_embedding.to(x.dtype)
+        return m.ln_pre(self._stoch(m.patch_dropout, x))
+    return m.norm_pre(self._stoch(m.patch_drop, self._pos_embed(m.patch_embed(x))))
 
+def _pool(self, x: Tensor, n: Optional[int] = None) -> Tensor:
+    "(B,N,D) tokens after the last block -> (B,D) as the library pools them, over the first `n` (real) tokens (no CLIP `proj`)."
+    m, x = self.model, x[:, :n]
+    if self.kind == 'open_clip':
+        if m.final_ln_after_pool: return m.ln_post(m._global_pool(x)[0])
+        if m.pool_type == 'tok': return m.ln_post(x[:, 0])
+        return m._global_pool(m.ln_post(x))[0]
+    if m.attn_pool is None and m.global_pool == 'token': x = x[:, :1]   # the norm is per token: only CLS is needed
+    return self._stoch(m.head_drop, m.fc_norm(m.pool(m.norm(x))))
+
+ViTView.embed, ViTView.pool = _embed, _pool
+
+# %% ../nbs/20_backbones.ipynb #5e798622
+def _forward_tokens(self, x: Tensor, inject: Optional[Callable] = None) -> Tensor:
+    "All tokens after the last block, (B,N',D)."
+    x = self.embed(x)
+    for i, b in enumerate(self.blocks): x = block_forward(b, x, i, inject, self.stochastic)
+    return x
+
+def _forward(self, x: Tensor, inject: Optional[Callable] = None) -> Tensor:
+    "Features (B,D) = pool(blocks(embed(x))), every block through `block_forward`; tokens a tuner appended are not pooled."
+    x = self.embed(x)
+    n = x.shape[1]
+    for i, b in enumerate(self.blocks): x = block_forward(b, x, i, inject, self.stochastic)
+    return self.pool(x, n)
+
+def _summary(self) -> dict:
+    "Architecture, parameter count and input normalisation."
+    return dict(name=self.name, kind=self.kind, img_size=self.img_size, patch_size=self.patch_size,
+                embed_dim=self.embed_dim, num_layers=self.num_layers, num_heads=self.num_heads, mlp_dim=self.mlp_dim,
+                params=num_params(self), mean=self.mean, std=self.std)
+
+def _repr(self) -> str:  # the library model's repr is hundreds of lines; `view.model` shows it
+    return f'ViTView({self.extra_repr()})'
+
+def _extra_repr(self) -> str:
+    return f'kind={self.kind}, name={self.name}, D={self.embed_dim}, L={self.num_layers}, heads={self.num_heads}, img={self.img_size}/{self.patch_size}'
+
+ViTView.forward_tokens, ViTView.forward, ViTView.summary = _forward_tokens, _forward, _summary
+ViTView.__repr__, ViTView.extra_repr = _repr, _extra_repr
+
+# %% ../nbs/20_backbones.ipynb #60650750
 def num_params(m: nn.Module, # a module (a `ViTView` counts its backbone, not CLIP's text tower)
                trainable: bool = False, # count only parameters with requires_grad
               ) -> int:
     "Number of parameters of `m` (each shared tensor once)."
     seen = {id(p): p for p in m.parameters() if p.requires_grad or not trainable}
     return sum(p.numel() for p in seen.values())
+
+@contextmanager
+def no_dropout(*modules: nn.Module):
+    "Within the block every `ViTView` inside `modules` runs without dropout, drop-path and patch dropout, even in train mode."
+    views = list({id(v): v for m in modules for v in m.modules() if isinstance(v, ViTView)}.values())
+    old = [v.stochastic for v in views]
+    for v in views: v.stochastic = False
+    try: yield
+    finally:
+        for v, s in zip(views, old): v.stochastic = s
 
 # %% ../nbs/20_backbones.ipynb #750e9ef6
 def library_features(view: ViTView, x: Tensor) -> Tensor:
@@ -379,11 +624,13 @@ def create_backbone(name: str, # a registered name (`list_backbones()`)
         pretrained = Path(pretrained)
         if not pretrained.is_file(): raise FileNotFoundError(f'{name}: pretrained weights file {pretrained} does not exist')
     elif not isinstance(pretrained, bool): raise TypeError(f'pretrained={pretrained!r}: expected True, False or a file path')
-    if seed is None: view = _BACKBONES[name](pretrained=pretrained, **kw)
-    else:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            view = _BACKBONES[name](pretrained=pretrained, **kw)
+    try:
+        if seed is None: view = _BACKBONES[name](pretrained=pretrained, **kw)
+        else:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                view = _BACKBONES[name](pretrained=pretrained, **kw)
+    except UnsupportedBackbone as e: raise UnsupportedBackbone(e.what, name) from None
     view.name = name
     return view
 
@@ -416,6 +663,13 @@ def timm_vit_tiny_test(pretrained=False, **kw):
     "A tiny timm ViT for tests (no hub weights)."
     return _timm_backbone('vit_tiny_patch16_224', None, pretrained, **{**TINY_TEST, **kw})
 
+TINY_DROP_TEST = dict(proj_drop_rate=0.1, attn_drop_rate=0.1, pos_drop_rate=0.1)
+
+@register_backbone
+def timm_vit_tiny_drop_test(pretrained=False, **kw):
+    "`timm_vit_tiny_test` with dropout on (attention, projection, MLP, position; drop-path from `drop_path_rate`), for tests."
+    return _timm_backbone('vit_tiny_patch16_224', None, pretrained, **{**TINY_TEST, **TINY_DROP_TEST, **kw})
+
 # %% ../nbs/20_backbones.ipynb #b1fdf52b
 CLIP_TINY_TEST_CFG = dict(embed_dim=32, quick_gelu=True,
                           vision_cfg=dict(image_size=32, layers=2, width=64, patch_size=8, head_width=32),
@@ -443,7 +697,7 @@ def _quiet_root_logger():
 
 def _open_clip_backbone(arch: str, pretrained, quick_gelu=True, img_size=None, cfg=None, device='cpu', drop_path_rate=0.0, **kw) -> ViTView:
     "An open_clip CLIP model; the view is its visual tower, `view.clip` the whole model."
-    if drop_path_rate: raise NotImplementedError('open_clip ViTs have no stochastic depth (drop_path_rate must be 0)')
+    if drop_path_rate: raise ConfigError('open_clip ViTs have no stochastic depth (drop_path_rate must be 0)')
     if pretrained is True and cfg is not None: raise ValueError(f'{arch} has no hub weights: use pretrained=False or a file path')
     tag = 'openai' if pretrained is True else (str(pretrained) if pretrained else None)
     ctx = temporary_open_clip_config(arch, cfg) if cfg is not None else nullcontext()

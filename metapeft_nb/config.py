@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_config.ipynb #9de4bfe4
 from __future__ import annotations
-import copy, dataclasses, difflib, functools, re, typing
+import copy, dataclasses, difflib, functools, re, typing, warnings
 from dataclasses import dataclass, field, fields, asdict, replace
 from importlib import resources
 from pathlib import Path
@@ -13,12 +13,14 @@ import yaml
 from .io import ConfigError, FormatError, read_yaml
 
 # %% auto #0
-__all__ = ['MetaMode', 'VALIDATORS', 'FIELDS_', 'RULES', 'SLOT_METHODS', 'LORA_TYPE', 'PRESET_KINDS', 'EMBEDDED_OPTS', 'END_MARK',
-           'opt', 'Config', 'config_fields', 'describe', 'nearest', 'resolve_device', 'check_value', 'coerce', 'Rule',
-           'rule', 'check_rules', 'rules_table', 'lr_needs_unrolled', 'meta_needs_data', 'low_precision_needs_cuda',
-           'meta_needs_slots', 'rank_needs_lora', 'test_needs_run', 'groups_ordered', 'micro_within_batch',
-           'download_cifar_only', 'device_exists', 'low_precision_on_cuda', 'list_presets', 'load_preset', 'parse_opts',
-           'get_config', 'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config', 'resolve_meta_freq']
+__all__ = ['MetaMode', 'VALIDATORS', 'FIELDS_', 'RULES', 'SLOT_METHODS', 'LORA_TYPE', 'PRESET_KINDS', 'ALIASES', 'EMBEDDED_OPTS',
+           'END_MARK', 'opt', 'Config', 'config_fields', 'describe', 'nearest', 'resolve_device', 'check_value',
+           'coerce', 'Rule', 'rule', 'check_rules', 'rules_table', 'lr_needs_unrolled', 'meta_needs_data',
+           'low_precision_needs_cuda', 'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone', 'modes_alone',
+           'test_needs_run', 'groups_ordered', 'micro_within_batch', 'download_cifar_only', 'device_exists',
+           'low_precision_on_cuda', 'list_presets', 'load_preset', 'AliasWarning', 'resolve_aliases', 'aliases_table',
+           'parse_opts', 'get_config', 'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config',
+           'resolve_meta_freq']
 
 # %% ../nbs/01_config.ipynb #e907aedf
 MetaMode = Literal['first_order', 'unrolled', 'implicit']
@@ -64,7 +66,9 @@ class Config:
     num_workers: int = opt(0, 'data-loader worker processes', identity=False)
     sampler: Literal['none', 'class_aware', 'resample'] = opt('none', 'training sampler of the `main` stream')
     tte: bool = opt(False, 'test-time ensemble')
-    tte_mode: Literal['fivecrop', 'tencrop'] = opt('fivecrop', 'crops averaged (as logits) by the test-time ensemble')
+    tte_mode: Literal['fivecrop', 'tencrop', 'randaug'] = opt('fivecrop', 'crops averaged (as logits) by the test-time ensemble: five or ten fixed crops, or random resized crops')
+    tte_expand: Optional[int] = opt(None, 'extra resize of the ensemble\'s fixed crops, in pixels (null: 24 at 224 px, scaled with the resolution; the public L/14 configs use 21)')
+    tte_randaug_times: int = opt(5, 'random resized crops (and flips) a test image for tte_mode=randaug, each seeded by the image')
     # --- backbone
     backbone: Optional[str] = opt(None, 'backbone registry name (null: the model preset\'s name)')
     pretrained: Union[bool, str] = opt(True, 'load pretrained weights: true (hub or packaged), false (random) or a local file path')
@@ -84,6 +88,7 @@ class Config:
     lora: bool = opt(False, 'LoRA on q and v')
     lora_mlp: bool = opt(False, 'LoRA parallel to fc1 and fc2')
     lora_rank: Optional[int] = opt(None, 'LoRA rank (null: as adapter_dim)')
+    lora_init: Literal['standard', 'public'] = opt('standard', 'LoRA / FLoRA factor A: standard (fan-in = input width) or public (the public code\'s fan-in = rank: a much larger A)')
     lora_alpha: Optional[float] = opt(None, 'LoRA alpha; scale = alpha / rank (null: alpha = 1)')
     ssf_attn: bool = opt(False, 'scale-and-shift on qkv and the attention output')
     ssf_mlp: bool = opt(False, 'scale-and-shift on fc1\'s output and the MLP output')
@@ -112,7 +117,8 @@ class Config:
     ldam_max_m: float = opt(0.5, 'LDAM largest margin')
     cb_beta: float = opt(0.9999, 'class-balanced loss beta')
     lade_lambda: float = opt(0.1, 'LADE regulariser weight')
-    zero_shot: bool = opt(False, 'CLIP zero-shot evaluation only')
+    remine_lambda: float = opt(0.1, 'LADE: weight of the squared term of the ReMINE estimate inside the regulariser')
+    zero_shot: bool = opt(False, 'CLIP zero-shot: test the text-prompt classifier (head_init=text_feat) with no training and no tuner; CLIP backbones only')
     # --- optimisation
     optimizer: Literal['sgd', 'adamw'] = opt('sgd', 'optimiser of θ')
     lr: float = opt(0.01, 'base learning rate')
@@ -121,7 +127,8 @@ class Config:
     betas: list = opt([0.9, 0.999], 'AdamW betas')
     eps: float = opt(1e-8, 'AdamW epsilon')
     num_epochs: int = opt(10, 'epochs over the `main` split')
-    warmup_steps: int = opt(0, 'linear warm-up optimiser steps before the cosine decay')
+    warmup_steps: int = opt(0, 'linear warm-up optimiser steps before the decay')
+    lr_schedule: Literal['cosine', 'constant'] = opt('cosine', 'the learning rate after the warm-up: cosine decay to 0 over the run, or constant')
     grad_clip: Optional[float] = opt(None, 'clip the gradient norm of θ to this (null: no clipping)')
     # --- meta-learning (DESIGN section 4)
     use_meta: bool = opt(False, 'meta-learn the PEFT hyperparameters φ')
@@ -393,6 +400,21 @@ def rank_needs_lora(c):
         m = next((m for m in SLOT_METHODS if getattr(c, m)), c.tuner)
         return f"meta_params={c.meta_params}: 'rank' is not supported by method {m!r}; it needs a LoRA-type method (lora, lora_mlp or flora)"
 
+@rule('zero_shot', 'head_init', 'use_meta')
+def zero_shot_alone(c):
+    "Zero-shot tests CLIP's text classifier untrained: it needs `head_init=text_feat` and no meta-learning."
+    if c.zero_shot and c.head_init != 'text_feat':
+        return f'zero_shot=True tests the text-prompt classifier: it needs head_init=text_feat (the CLIP presets\' default), not {c.head_init}'
+    if c.zero_shot and c.use_meta: return 'zero_shot=True trains nothing, so there is nothing to meta-learn: use_meta=False'
+
+@rule('fine_tuning', 'head_only', 'tuner')
+def modes_alone(c):
+    "`fine_tuning` and `head_only` are modes of their own: no PEFT method beside them, and not both."
+    on = [m for m in SLOT_METHODS + ('full_tuning',) if getattr(c, m)]
+    for mode in ('fine_tuning', 'head_only'):
+        if getattr(c, mode) and on: return f'{mode}=true cannot be combined with {", ".join(on)} (use the {mode} / linear_probe tuner alone)'
+    if c.fine_tuning and c.head_only: return 'fine_tuning and head_only exclude each other'
+
 @rule('test_only', 'test_train', 'model_dir')
 def test_needs_run(c):
     "`test_only` / `test_train` need `model_dir` (the finished run to test), and take one of the two."
@@ -456,18 +478,59 @@ def load_preset(kind, name) -> dict:
         except ConfigError as e: raise ConfigError(f'{kind} preset {name!r}: {e}') from None
     return out
 
-# %% ../nbs/01_config.ipynb #d43902c7
-def parse_opts(opts) -> dict:
-    "Turn `['k=v', ...]` (or a dict) into checked `{k: v}`."
-    if opts is None: return {}
-    if isinstance(opts, dict): return {k: check_value(k, v) for k, v in opts.items()}
-    if isinstance(opts, str): opts = [opts]
+# %% ../nbs/01_config.ipynb #9328b079
+class AliasWarning(UserWarning):
+    "An option given by the public code's name, read as this package's."
+
+def _alpha(v):
+    if v == 'rank': raise ConfigError("scale_alpha='rank' means alpha = rank (scale 1): set lora_alpha and flora_alpha to the rank, "
+                                      "e.g. lora_alpha=4 with lora_rank=4")
+    return dict(lora_alpha=v, flora_alpha=v)
+
+ALIASES = {   # the public code's name -> (its options here, from its value; the mapping in words)
+    'use_flora':     (lambda v: dict(flora=v), 'flora'),
+    'init_head':     (lambda v: dict(head_init=v), 'head_init (same values)'),
+    'scale_alpha':   (_alpha, "lora_alpha and flora_alpha (the scale is alpha / rank); 'rank' is refused: give the rank"),
+    'prec':          (lambda v: dict(precision={'amp': 'auto'}.get(v, v)), 'precision: amp -> auto (bf16 or fp16 on CUDA, fp32 on the CPU), fp16 / fp32 as they are'),
+    'scheduler':     (lambda v: dict(lr_schedule={'CosineAnnealingLR': 'cosine', 'ConstantLR': 'constant'}.get(v, v)),
+                      'lr_schedule: CosineAnnealingLR -> cosine, ConstantLR -> constant'),
+    'expand':        (lambda v: dict(tte_expand=v), 'tte_expand (pixels)'),
+    'randaug_times': (lambda v: dict(tte_randaug_times=v), 'tte_randaug_times (with tte_mode=randaug)'),
+}
+
+# %% ../nbs/01_config.ipynb #5ed0bf47
+def resolve_aliases(d: dict) -> dict:
+    "`d` with the public code's option names replaced by this package's, one `AliasWarning` for each."
     out = {}
-    for o in opts:
-        if not isinstance(o, str) or '=' not in o: raise ConfigError(f'{o!r}: an override is key=value, e.g. lr=0.01')
-        k, v = o.split('=', 1)
-        out[k.strip()] = coerce(k.strip(), v.strip())
+    for k, v in d.items():
+        if k not in ALIASES: out[k] = v; continue
+        new = ALIASES[k][0](v)
+        warnings.warn(f"{k}={v!r} is the public code's name: read as " + ', '.join(f'{a}={b!r}' for a, b in new.items()), AliasWarning, stacklevel=3)
+        out.update(new)
     return out
+
+def aliases_table() -> str:
+    "The aliases as a markdown table."
+    return '\n'.join(['| public name | read as |', '| --- | --- |'] + [f'| `{k}` | {doc} |' for k, (_, doc) in ALIASES.items()])
+
+# %% ../nbs/01_config.ipynb #d43902c7
+def _scalar(s: str):
+    "A command-line value read as YAML (true, 3, [q, v], {a: 1}, null), or the string itself."
+    try: return yaml.safe_load(s)
+    except yaml.YAMLError: return s
+
+def parse_opts(opts) -> dict:
+    "Turn `['k=v', ...]` (or a dict) into checked `{k: v}` (the public code's option names read as this package's)."
+    if opts is None: return {}
+    if isinstance(opts, str): opts = [opts]
+    if isinstance(opts, dict): raw = dict(opts)
+    else:
+        raw = {}
+        for o in opts:
+            if not isinstance(o, str) or '=' not in o: raise ConfigError(f'{o!r}: an override is key=value, e.g. lr=0.01')
+            k, v = o.split('=', 1)
+            raw[k.strip()] = _scalar(v.strip())
+    return {k: check_value(k, v) for k, v in resolve_aliases(raw).items()}
 
 EMBEDDED_OPTS = dict(use_meta=True, meta_update_freq=10, meta_lr=0.05)   # the embedded default's options beyond its presets
 
@@ -514,7 +577,7 @@ def run_identity(cfg: Config) -> dict:
 def config_from_dict(d: dict) -> Config:
     "A `Config` from a dict of options, taken as written (each checked; the others at their defaults)."
     if not isinstance(d, dict): raise ConfigError(f'a configuration is a mapping of options, not a {type(d).__name__}')
-    return Config(**{'backbone': None, **{k: check_value(k, v) for k, v in d.items()}})
+    return Config(**{'backbone': None, **{k: check_value(k, v) for k, v in resolve_aliases(d).items()}})
 
 def load_config(path, complete: bool = False) -> Config:
     "Read a configuration written by `config_to_yaml`; `complete`: a run folder's, whole (an option added since takes its default)."

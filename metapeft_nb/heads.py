@@ -427,7 +427,7 @@ LOSSES = dict(CE=CELoss, Focal=FocalLoss, LDAM=LDAMLoss, CB=ClassBalancedLoss, G
 def build_loss(name:str, # one of `LOSSES` (the Config's `loss`)
                class_counts=None, # per-class counts of the training split (the prior); CE/Focal need none
                la_tau:float=1.0, focal_gamma:float=2.0, ldam_max_m:float=0.5, cb_beta:float=0.9999,
-               lade_lambda:float=0.1,
+               lade_lambda:float=0.1, remine_lambda:float=0.1, # LADE: the regulariser's weight, the ReMINE term's
                scale:float=25.0 # the head's logit scale (LDAM margins are multiplied by it)
               ) -> LongTailLoss:
     "The training loss `name` with the Config's keys."
@@ -440,9 +440,10 @@ def build_loss(name:str, # one of `LOSSES` (the Config's `loss`)
     if name == 'GRW': return GRWLoss(class_counts)
     if name == 'BS': return BalancedSoftmaxLoss(class_counts)
     if name == 'LA': return LogitAdjustedLoss(class_counts, la_tau)
-    return LADELoss(class_counts, lade_lambda)
+    return LADELoss(class_counts, lade_lambda, remine_lambda)
 
 def loss_from_config(cfg, class_counts) -> LongTailLoss:
-    "`build_loss` with the Config's `loss`, la_tau, focal_gamma, ldam_max_m, cb_beta, lade_lambda and scale."
+    "`build_loss` with the Config's `loss`, la_tau, focal_gamma, ldam_max_m, cb_beta, lade_lambda, remine_lambda and scale."
     return build_loss(cfg.loss, class_counts, la_tau=cfg.la_tau, focal_gamma=cfg.focal_gamma, ldam_max_m=cfg.ldam_max_m,
-                      cb_beta=cfg.cb_beta, lade_lambda=cfg.lade_lambda, scale=cfg.scale)
+                      cb_beta=cfg.cb_beta, lade_lambda=cfg.lade_lambda,
+                      remine_lambda=cfg.remine_lambda, scale=cfg.scale)

@@ -10,17 +10,22 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['RULES', 'lr_schedule', 'slot_param_groups', 'safe_sqrt', 'sgd_update', 'adamw_init', 'adamw_update',
+__all__ = ['SCHEDULES', 'RULES', 'lr_schedule', 'slot_param_groups', 'safe_sqrt', 'sgd_update', 'adamw_init', 'adamw_update',
            'functional_step', 'PeftOptimizer', 'functional_state']
 
 # %% ../nbs/45_optim.ipynb #67e59be8
+SCHEDULES = ('cosine', 'constant')
+
 def lr_schedule(t: int,             # optimiser step about to be taken (0-based)
                 total_steps: int,   # T: total optimiser steps of the run
-                warmup_steps: int = 0  # T_w: linear warm-up steps
+                warmup_steps: int = 0, # T_w: linear warm-up steps
+                kind: str = 'cosine', # after the warm-up: 'cosine' decay to 0 at T, or 'constant'
                ) -> float:
-    "Closed-form warm-up + cosine factor in [0, 1] at step `t`; 0 from `total_steps` on."
+    "Closed-form warm-up + cosine (or constant) factor in [0, 1] at step `t`; 0 from `total_steps` on."
+    if kind not in SCHEDULES: raise ValueError(f'schedule {kind!r}: one of {", ".join(SCHEDULES)}')
     if t < warmup_steps: return t / warmup_steps
     if t >= total_steps: return 0.0
+    if kind == 'constant': return 1.0
     return 0.5 * (1.0 + math.cos(math.pi * (t - warmup_steps) / (total_steps - warmup_steps)))
 
 # %% ../nbs/45_optim.ipynb #cb317f5a
@@ -111,7 +116,7 @@ def functional_step(fstate: dict,                  # functional optimiser state 
                    ) -> tuple[dict, dict]:
     "One optimiser step over all of θ, out of place: `(θ', fstate')` with `fstate'['t'] = t + 1`."
     rule = RULES[fstate['rule']]
-    sched = lr_schedule(fstate['t'], fstate['total_steps'], fstate['warmup_steps'])
+    sched = lr_schedule(fstate['t'], fstate['total_steps'], fstate['warmup_steps'], fstate.get('schedule', 'cosine'))
     new_theta, new_state = dict(theta), dict(fstate['state'])
     for grp in fstate['groups']:
         lr = grp['base_lr'] * sched * grp['lr_mult']
@@ -134,6 +139,7 @@ class PeftOptimizer(torch.optim.Optimizer):
                  lr: float = 0.01,              # base learning rate
                  total_steps: int = 1,          # T of the schedule
                  warmup_steps: int = 0,         # T_w of the schedule
+                 schedule: str = 'cosine',      # after the warm-up: 'cosine' or 'constant'
                  weight_decay: float = 5e-4,
                  momentum: float = 0.9,         # SGD
                  dampening: float = 0.0,        # SGD
@@ -142,6 +148,7 @@ class PeftOptimizer(torch.optim.Optimizer):
                  lr_mult_fn: Optional[Callable[[], Mapping]] = None,  # () -> {group key: extra multiplier}, read every step
                 ):
         if rule not in RULES: raise ValueError(f'rule={rule!r}: must be one of {", ".join(RULES)}')
+        if schedule not in SCHEDULES: raise ValueError(f'schedule={schedule!r}: must be one of {", ".join(SCHEDULES)}')
         if isinstance(params, Mapping): params = slot_param_groups(params)
         params = [dict(g) for g in params]
         for g in params:
@@ -151,6 +158,7 @@ class PeftOptimizer(torch.optim.Optimizer):
         defaults = dict(lr=lr, weight_decay=weight_decay, momentum=momentum, dampening=dampening, betas=tuple(betas), eps=eps)
         super().__init__(params, defaults)
         self.rule, self.total_steps, self.warmup_steps, self.lr_mult_fn, self.t = rule, total_steps, warmup_steps, lr_mult_fn, 0
+        self.schedule = schedule
 
     def fstate(self, clone: bool = False) -> dict:
         "The functional state (see `functional_state`)."
@@ -165,7 +173,7 @@ class PeftOptimizer(torch.optim.Optimizer):
         fs = self.fstate()
         params = {n: p for g in self.param_groups for n, p in zip(g['param_names'], g['params'])}
         mult = None if self.lr_mult_fn is None else {k: float(v) for k, v in self.lr_mult_fn().items()}
-        sched = lr_schedule(self.t, self.total_steps, self.warmup_steps)
+        sched = lr_schedule(self.t, self.total_steps, self.warmup_steps, self.schedule)
         for g in self.param_groups:
             g['lr'] = g['base_lr'] * sched * g['lr_mult'] * (1.0 if mult is None else mult.get(g['key'], 1.0))
         grads = {n: p.grad for n, p in params.items()}
@@ -199,4 +207,5 @@ def functional_state(opt: PeftOptimizer,  # the real optimiser of θ
         for n, p in zip(g['param_names'], g['params']):
             st = opt.state.get(p, {})
             state[n] = {k: cp(v) if isinstance(v, Tensor) else v for k, v in st.items() if v is not None}
-    return dict(rule=opt.rule, t=opt.t, total_steps=opt.total_steps, warmup_steps=opt.warmup_steps, groups=groups, state=state)
+    return dict(rule=opt.rule, t=opt.t, total_steps=opt.total_steps, warmup_steps=opt.warmup_steps, schedule=opt.schedule,
+                groups=groups, state=state)

@@ -153,7 +153,8 @@ def _head_init(cfg, backbone, data, num_classes, device):
     kw = {}
     if cfg.head_init == 'text_feat':
         clip = getattr(backbone, 'clip', None)
-        if clip is None: raise ConfigError(f'head_init=text_feat needs a CLIP backbone; {cfg.backbone} is not one (use class_mean)')
+        if clip is None: raise ConfigError(f'head_init=text_feat needs a CLIP backbone; {cfg.backbone} is not one '
+                                           + ('(zero_shot=True is for CLIP backbones)' if cfg.zero_shot else '(use class_mean)'))
         import open_clip
         ctx = getattr(clip, 'context_length', 77)
         kw = dict(encode_text=clip.encode_text, tokenize=lambda s: open_clip.tokenize(s, context_length=ctx),
@@ -182,7 +183,7 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None) -> Simple
     steps = len(data['main'])
     use_lr = cfg.use_meta and 'lr' in cfg.meta_params
     opt = PeftOptimizer(groups, cfg.optimizer, lr=cfg.lr, total_steps=cfg.num_epochs * steps, warmup_steps=cfg.warmup_steps,
-                        weight_decay=cfg.weight_decay, momentum=cfg.momentum, betas=tuple(cfg.betas), eps=cfg.eps,
+                        weight_decay=cfg.weight_decay, momentum=cfg.momentum, betas=tuple(cfg.betas), eps=cfg.eps, schedule=cfg.lr_schedule,
                         lr_mult_fn=model.lr_multipliers if use_lr else None)
     meta = None
     if cfg.use_meta:
@@ -322,7 +323,9 @@ def _train_and_test(b, folder, fault, log, t0) -> dict:
                  grad_clip=cfg.grad_clip, precision=cfg.precision, device=b.device, folder=folder,
                  checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every, tensorboard=cfg.tensorboard,
                  progress=cfg.progress and is_main(), is_deterministic=cfg.deterministic, fault=fault, log=log, **dist_kw)
-    t1 = time.time(); tr.fit(); t_train = time.time() - t1
+    t1 = time.time()
+    if not cfg.zero_shot: tr.fit()   # zero-shot: the text-initialised head, tested untrained
+    t_train = time.time() - t1
     t2 = time.time(); m, logits, labels = evaluate_model(b, 'test', cfg.progress, predictions=True); t_test = time.time() - t2
     confusion = m.pop('confusion')
     results = dict(metrics=m, run=str(folder), dataset=cfg.dataset, model=cfg.model, tuner=cfg.tuner,

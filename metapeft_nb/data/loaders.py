@@ -14,8 +14,8 @@ from .datasets import LTDataset, build_dataset
 
 # %% auto #0
 __all__ = ['CLIP_MEAN', 'CLIP_STD', 'HALF_MEAN', 'HALF_STD', 'TRANSFORM_KINDS', 'ORDERS', 'STREAMS', 'train_transform',
-           'test_transform', 'plain_transform', 'tte_transform', 'build_transform', 'StreamView', 'ClassAwareSampler',
-           'ReSampler', 'Stream', 'stream_seed', 'DataLoaders']
+           'test_transform', 'plain_transform', 'tte_expand_for', 'tte_transform', 'build_transform', 'StreamView',
+           'ClassAwareSampler', 'ReSampler', 'Stream', 'stream_seed', 'DataLoaders']
 
 # %% ../../nbs/12_data.loaders.ipynb #1deb61f5
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -44,17 +44,48 @@ class _StackCrops:
     def __call__(self, crops): return torch.stack([self.f(c) for c in crops])
     def __repr__(self): return f'StackCrops({self.f})'
 
-def tte_transform(res:int, mean:Sequence[float], std:Sequence[float], mode:str='fivecrop', expand:int=24):
-    "Test-time ensemble: Resize(res+expand) then FiveCrop/TenCrop(res), stacked to (n_crops, 3, res, res)."
-    if mode not in ('fivecrop', 'tencrop'): raise DataError(f'tte_mode={mode!r}: fivecrop or tencrop')
+class _RandomCrops:
+    "`times` random resized crops (and flips) of an image, seeded by the image's pixels: the same crops every time."
+    def __init__(self, res, times, mean, std, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
+        self.res, self.times, self.scale, self.ratio, self.f = res, times, scale, ratio, T.Compose(_norm(mean, std))
+    def _box(self, w, h, g):
+        import math
+        for _ in range(10):   # RandomResizedCrop's rule, with a generator
+            area = w * h * (self.scale[0] + (self.scale[1] - self.scale[0]) * torch.rand(1, generator=g).item())
+            logr = math.log(self.ratio[0]) + (math.log(self.ratio[1]) - math.log(self.ratio[0])) * torch.rand(1, generator=g).item()
+            cw, ch = round(math.sqrt(area * math.exp(logr))), round(math.sqrt(area / math.exp(logr)))
+            if 0 < cw <= w and 0 < ch <= h:
+                i, j = torch.randint(0, h - ch + 1, (1,), generator=g).item(), torch.randint(0, w - cw + 1, (1,), generator=g).item()
+                return j, i, j + cw, i + ch
+        s = min(w, h); return (w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s
+    def __call__(self, img):
+        import zlib
+        from PIL import Image
+        g = torch.Generator().manual_seed(zlib.crc32(img.tobytes()))
+        crops = []
+        for _ in range(self.times):
+            c = img.crop(self._box(*img.size, g)).resize((self.res, self.res), Image.BILINEAR)
+            if torch.rand(1, generator=g).item() < 0.5: c = c.transpose(Image.FLIP_LEFT_RIGHT)
+            crops.append(self.f(c))
+        return torch.stack(crops)
+    def __repr__(self): return f'RandomCrops(res={self.res}, times={self.times})'
+
+def tte_expand_for(res: int, expand: Optional[int] = None) -> int:
+    "The ensemble's extra resize: `expand`, else 24 pixels at 224 scaled with the resolution (the public default)."
+    return expand if expand is not None else max(1, round(24 * res / 224))
+
+def tte_transform(res:int, mean:Sequence[float], std:Sequence[float], mode:str='fivecrop', expand:Optional[int]=None, times:int=5):
+    "Test-time ensemble: Resize(res+expand) then FiveCrop/TenCrop(res), or `times` random resized crops; stacked to (n_crops, 3, res, res)."
+    if mode not in ('fivecrop', 'tencrop', 'randaug'): raise DataError(f'tte_mode={mode!r}: fivecrop, tencrop or randaug')
+    if mode == 'randaug': return _RandomCrops(res, times, mean, std)
     crop = T.FiveCrop(res) if mode == 'fivecrop' else T.TenCrop(res)
-    return T.Compose([T.Resize(res + expand, interpolation=T.InterpolationMode.BILINEAR), crop, _StackCrops(mean, std)])
+    return T.Compose([T.Resize(res + tte_expand_for(res, expand), interpolation=T.InterpolationMode.BILINEAR), crop, _StackCrops(mean, std)])
 
 def build_transform(kind:str, # one of TRANSFORM_KINDS
                     res:int, # output resolution
                     mean:Sequence[float], # per-channel mean of the backbone
                     std:Sequence[float], # per-channel std of the backbone
-                    expand:int=24, # extra resize of the ensemble crops (21 for CLIP L/14)
+                    expand:Optional[int]=None, # extra resize of the ensemble crops (None: 24 at 224, scaled; the public L/14 configs: 21)
                    ):
     "The transform of `kind`."
     if kind == 'train': return train_transform(res, mean, std)
@@ -233,8 +264,9 @@ class DataLoaders:
                  sampler:str='none', # main order: none (shuffle), class_aware or resample
                  seed:int=0, # the run's seed; each stream derives its own
                  tte:bool=False, # test-time ensemble on the test stream
-                 tte_mode:str='fivecrop', # fivecrop or tencrop
-                 tte_expand:int=24, # the ensemble's extra resize
+                 tte_mode:str='fivecrop', # fivecrop, tencrop or randaug
+                 tte_expand:Optional[int]=None, # the ensemble's extra resize (None: 24 at 224, scaled)
+                 tte_times:int=5, # random crops a test image (tte_mode='randaug')
                  num_workers:int=0, # DataLoader workers of every stream
                  drop_last:bool=False, # drop the last incomplete main batch
                  with_index:bool=False, # batches also carry the data set indices
@@ -243,7 +275,7 @@ class DataLoaders:
         self.train, self.test_ds, self.val, self.split, self.seed = train, test, val, split, seed
         self.classes = train.classes
         tr_t, te_t = train_transform(res, mean, std), test_transform(res, mean, std)
-        self.transforms = dict(train=tr_t, test=te_t, tte=tte_transform(res, mean, std, tte_mode, tte_expand) if tte else None)
+        self.transforms = dict(train=tr_t, test=te_t, tte=tte_transform(res, mean, std, tte_mode, tte_expand, tte_times) if tte else None)
         mb, tb = meta_batch_size or batch_size, test_batch_size or batch_size
         mk = lambda name, ds, idx, t, bs, order, aug, dl=False: Stream(StreamView(ds, idx, t, with_index), bs, order, stream_seed(seed, name), dl, aug, num_workers, name)
         main_idx = None if split is None else split.main
@@ -280,7 +312,7 @@ class DataLoaders:
                     res:int, # the backbone's resolution (cfg.resolution overrides it)
                     mean:Sequence[float], std:Sequence[float], # the backbone's normalisation
                     check_md5:bool=True, # CIFAR md5 check
-                    tte_expand:int=24, with_index:bool=False,
+                    with_index:bool=False,
                     split:Optional[MetaSplit]=None, # a recorded split to reuse (resume); default: made from the config
                    ):
         "Build the data sets, the meta split (when cfg.use_meta) and the streams from a config."
@@ -292,8 +324,8 @@ class DataLoaders:
                 if split is None: split = meta_split(train.labels, cfg.meta_data_ratio, cfg.seed, train.num_classes, val_labels=val.labels)
             elif split is None: split = meta_split(train.labels, cfg.meta_data_ratio, cfg.seed, train.num_classes)
         return cls(train, test, cfg.resolution or res, mean, std, split, val, cfg.batch_size, cfg.meta_batch_size,
-                   cfg.test_batch_size, cfg.sampler, cfg.seed, cfg.tte, cfg.tte_mode, tte_expand, cfg.num_workers,
-                   with_index=with_index)
+                   cfg.test_batch_size, cfg.sampler, cfg.seed, cfg.tte, cfg.tte_mode, tte_expand=cfg.tte_expand,
+                   tte_times=cfg.tte_randaug_times, num_workers=cfg.num_workers, with_index=with_index)
 
     def __repr__(self):
         return 'DataLoaders(\n' + '\n'.join(f'  {s!r}' for s in self.streams.values()) + '\n)'

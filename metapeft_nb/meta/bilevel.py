@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from torch.func import functional_call
 from torch.nn.attention import sdpa_kernel, SDPBackend
 from ..config import ConfigError
+from ..backbones import no_dropout
 from ..optim import PeftOptimizer, functional_state, functional_step, lr_schedule, slot_param_groups
 
 # %% auto #0
@@ -198,6 +199,7 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
     kw = dict(inner_loss=inner_loss, outer_loss=outer_loss, lr_mults=lr_mults, penalty=penalty)
     with contextlib.ExitStack() as cx:
         cx.enter_context(torch.random.fork_rng(devices=devs))
+        cx.enter_context(no_dropout(model))   # the look-ahead sees no dropout (so a dry meta step changes nothing)
         cx.enter_context(torch.enable_grad())
         cx.enter_context(torch.autocast(device_type=dev_type, enabled=False))
         fs = functional_state(opt)

@@ -15,7 +15,7 @@ from safetensors import safe_open
 from safetensors.torch import save, save_file, load_file
 from ..io import FormatError, atomic_write, atomic_write_text, load_safetensors
 from ..config import Config, ConfigError, config_to_yaml, nearest
-from ..backbones import ViTView, create_backbone
+from ..backbones import ViTView, create_backbone, no_dropout
 from .modules import (VPT, Adapter, AdaptFormer, LoRA, SSF, Values, MaskedLinear, default_bottleneck,
                                       default_mask_ratio, lora_dims, feature_dim, slot_param_count, MASK_POSITIONS)
 from .metaparams import (METHODS, LORA_METHODS, SUPPORT, SlotKey, slot_key, module_name,
@@ -56,7 +56,7 @@ def _h_params(items, p, ctx, V, state):
     for key, mod in items:
         s, pos = V['scale'][key], key.position
         if key.method == 'bias': p[pos] = (p[pos][0], mod.get(s))
-        elif key.method == 'ln': p[pos] = (mod['weight'].get(s), mod['bias'].get(s))
+        elif key.method == 'ln': p[pos] = (mod['weight'].get(s), mod['bias'].get(s) if 'bias' in mod else p[pos][1])
         else: p[pos] = mod(*p[pos], s)               # mask
     return p
 
@@ -128,6 +128,29 @@ def _order(key:SlotKey):
     methods = list(METHODS)
     return (key.layer, methods.index(key.method), METHODS[key.method].index(key.position))
 
+# %% ../../nbs/31_peft.model.ipynb #a45619aa
+def _lora_dims(b, pos:str) -> tuple:
+    "(in, out) of a LoRA-type slot on a block view: mlp1 spans fc1's whole output (gate and value), mlp2 reads fc2's input."
+    if pos == 'mlp1': return b.dim, b.fc1_out
+    if pos == 'mlp2': return b.mlp_dim, b.dim
+    return lora_dims(pos, b.dim, b.mlp_dim)
+
+def _linear_parts(b, lin:str) -> list:
+    "[(weight, bias, rows of the output)] of a block linear: one part, or SwiGLU's gate and value linears."
+    w, bias = getattr(b, f'{lin}_weight'), getattr(b, f'{lin}_bias')
+    if not isinstance(w, tuple): return [(w, bias, slice(None))]
+    out, r = [], 0
+    for wi, bi in zip(w, bias): out.append((wi, bi, slice(r, r + wi.shape[0]))); r += wi.shape[0]
+    return out
+
+def _check_tensor_slot(key, b):
+    "Refuse bias / mask slots on a linear held as two tensors (SwiGLU's fc1) and LN tuning of a norm without weight."
+    if key.method in ('bias', 'mask') and key.position == 'fc1' and isinstance(b.fc1_weight, tuple):
+        raise ConfigError(f'slot {key}: fc1 of this backbone is two linears (SwiGLU fc1_g, fc1_x); {key.method} tuning needs '
+                          'one tensor (LoRA and SSF work there; SwiGLUPacked fuses them)')
+    if key.method == 'ln' and getattr(b, f'{key.position}_weight') is None:
+        raise ConfigError(f'slot {key}: {key.position} of this backbone has no weight to tune')
+
 # %% ../../nbs/31_peft.model.ipynb #a1f01ee3
 MODES = (None, 'full', 'fine', 'head_only')
 
@@ -191,17 +214,19 @@ class PeftModel(nn.Module):
 
     def _make(self, key, o, gen, mgen, lora_init):
         bb = self.backbone
-        D, H, b, m, pos = bb.embed_dim, bb.mlp_dim, bb.blocks[key.layer], key.method, key.position
+        D, b, m, pos = bb.embed_dim, bb.blocks[key.layer], key.method, key.position
         if m == 'vpt': return VPT(o['vpt_len'], D, bb.patch_size, generator=gen)
         if m == 'adapter': return Adapter(D, o['rank'], generator=gen)
         if m == 'adaptformer': return AdaptFormer(D, o['rank'], generator=gen)
-        if m in LORA_METHODS: return LoRA(*lora_dims(pos, D, H), o['rank'], o['alpha'], lora_init, generator=gen)
-        if m == 'ssf': return SSF(feature_dim(pos, D, H), generator=gen)
+        if m in LORA_METHODS: return LoRA(*_lora_dims(b, pos), o['rank'], o['alpha'], lora_init, generator=gen)
+        if m == 'ssf': return SSF(feature_dim(pos, D, b.fc1_out), generator=gen)
+        _check_tensor_slot(key, b)
         if m == 'bias':
             t = _bias_of(b, pos)
             if t is None: raise ValueError(f'slot {key}: this backbone has no bias at {pos}')
             return Values(t)
-        if m == 'ln': return nn.ModuleDict(dict(weight=Values(getattr(b, f'{pos}_weight')), bias=Values(getattr(b, f'{pos}_bias'))))
+        if m == 'ln':   # a norm without bias (RMSNorm): the weight only
+            return nn.ModuleDict({n: Values(t) for n in ('weight', 'bias') if (t := getattr(b, f'{pos}_{n}')) is not None})
         if m == 'mask': return MaskedLinear(getattr(b, f'{pos}_weight'), _bias_of(b, pos), o['mask_ratio'], generator=mgen)
         raise ValueError(f'unknown method {m!r}')
 
@@ -235,6 +260,10 @@ class PeftModel(nn.Module):
     def features(self, x:Tensor) -> Tensor:
         "Backbone features (B, D) with the slots in place."
         return self.backbone(x, inject=self.injector() if self._plan else None)
+
+    def no_dropout(self):
+        "A context in which the backbone runs without dropout / drop-path / patch dropout, even in train mode (`backbones.no_dropout`)."
+        return no_dropout(self)
 
     def forward(self, x:Tensor) -> Tensor: return self.head(self.features(x))
 
@@ -323,7 +352,9 @@ def merge_and_unload(model:PeftModel, inplace:bool=False) -> ViTView:
         b, mod, s, pos = bb.blocks[key.layer], model.tuner[module_name(key)], V['scale'][key], key.position
         w, bias = getattr(b, f'{pos}_weight'), getattr(b, f'{pos}_bias')
         if key.method == 'bias': bias.copy_(mod.get(s))
-        elif key.method == 'ln': w.copy_(mod['weight'].get(s)); bias.copy_(mod['bias'].get(s))
+        elif key.method == 'ln':
+            w.copy_(mod['weight'].get(s))
+            if 'bias' in mod: bias.copy_(mod['bias'].get(s))
         else:
             nw, nb = mod(w, bias, s); w.copy_(nw)
             if bias is not None: bias.copy_(nb)
@@ -338,21 +369,21 @@ def merge_and_unload(model:PeftModel, inplace:bool=False) -> ViTView:
                 b.out_weight.copy_(M @ b.out_weight)
                 if b.out_bias is not None: b.out_bias.copy_(M @ b.out_bias)
                 continue
-            W = getattr(b, f'{_LIN_OF[pos]}_weight')
-            if pos in 'qkv':
-                D = W.shape[1]; i = 'qkv'.index(pos)
+            if pos in ('q', 'k', 'v'):
+                W = b.qkv_weight; D = W.shape[1]; i = 'qkv'.index(pos)
                 W[i*D:(i+1)*D] += dW.to(W.dtype)
-            else: W += dW.to(W.dtype)
+            else:   # a SwiGLU's fc1 is two linears: each gets its rows of the update
+                for W, _, rows in _linear_parts(b, _LIN_OF[pos]): W += dW[rows].to(W.dtype)
         elif key.method == 'ssf':
             g, be = mod.affine(s)
             if pos in ('ln1', 'ln2'):
                 w, lb = getattr(b, f'{pos}_weight'), getattr(b, f'{pos}_bias')
+                if lb is None: raise ValueError(f'slot {key}: cannot merge an SSF shift into {pos}, which has no bias (RMSNorm)')
                 lb.copy_(g * lb + be); w.mul_(g.to(w.dtype))
             else:
-                lin = _SSF_LIN[pos]
-                W, lb = getattr(b, f'{lin}_weight'), getattr(b, f'{lin}_bias')
-                if lb is None: raise ValueError(f'slot {key}: cannot merge an SSF shift into a linear without bias')
-                lb.copy_(g * lb + be); W.mul_(g.to(W.dtype)[:, None])
+                for W, lb, rows in _linear_parts(b, _SSF_LIN[pos]):
+                    if lb is None: raise ValueError(f'slot {key}: cannot merge an SSF shift into a linear without bias')
+                    lb.copy_(g[rows] * lb + be[rows]); W.mul_(g[rows].to(W.dtype)[:, None])
     for p in bb.parameters(): p.requires_grad_(False)
     return bb
 
@@ -512,26 +543,18 @@ def slots_from_config(cfg:Config, num_layers:int, num_classes:int, dim:int) -> d
 def build_peft_model(cfg:Config, num_classes:int, head:nn.Module|None=None,
                      backbone:ViTView|None=None, # default: create_backbone(cfg.backbone or cfg.model, pretrained=cfg.pretrained)
                     ) -> PeftModel:
-    "The PEFT model a configuration describes: backbone + slots (+ mode) + `head` (+ meta-parameters if use_meta)."
+    "The PEFT model a configuration describes: backbone + slots (+ mode) + `head` (+ meta-parameters if use_meta); the Config has checked what runs together."
     if backbone is None:
         kw = dict(drop_path_rate=cfg.drop_path) if cfg.drop_path else {}
         backbone = create_backbone(cfg.backbone or cfg.model, pretrained=cfg.pretrained, seed=cfg.seed, **kw)
-    on = [f for f in _METHOD_FLAGS if getattr(cfg, f)]
-    for mode_flag in ('fine_tuning', 'head_only'):
-        if getattr(cfg, mode_flag) and on:
-            raise ConfigError(f'{mode_flag}=true cannot be combined with {", ".join(on)} (use the {mode_flag} / linear_probe tuner alone)')
-    if cfg.fine_tuning and cfg.head_only: raise ConfigError('fine_tuning and head_only exclude each other')
     L, D = backbone.num_layers, backbone.embed_dim
-    slots = slots_from_config(cfg, L, num_classes, D)
+    slots = {} if cfg.zero_shot else slots_from_config(cfg, L, num_classes, D)   # zero-shot: the head alone, untrained
     types = tuple(cfg.meta_params) if cfg.use_meta else ()
-    if types and not slots: raise ConfigError('use_meta=true needs PEFT slots to meta-learn; this tuner has none')
-    if 'lr' in types and cfg.meta_mode != 'unrolled':
-        raise ConfigError(f"meta_params includes 'lr', which only meta_mode=unrolled gives a gradient (meta_mode={cfg.meta_mode!r})")
-    mode = 'fine' if cfg.fine_tuning else 'head_only' if cfg.head_only else 'full' if cfg.full_tuning else None
+    mode = 'fine' if cfg.fine_tuning else 'head_only' if cfg.head_only or cfg.zero_shot else 'full' if cfg.full_tuning else None
     flora_slots = [k for k in slots if k.method == 'flora']
     model = PeftModel(backbone, slots, head, mask_seed=cfg.mask_seed, seed=cfg.seed, meta_types=types, mode=mode,
                       full_layers=layer_range(cfg.partial, L) if cfg.full_tuning else None,
-                      slot_lr=flora_lrs(cfg.flora_lr, flora_slots) if flora_slots else None)
+                      slot_lr=flora_lrs(cfg.flora_lr, flora_slots) if flora_slots else None, lora_init=cfg.lora_init)
     model.config = cfg
     return model
 
