@@ -22,7 +22,7 @@ from timm.models.vision_transformer import VisionTransformer, Block as TimmBlock
 from open_clip.transformer import (ResidualAttentionBlock, VisionTransformer as OpenClipViT, Transformer as OpenClipTransformer,
                                    LayerNorm as OpenClipLayerNorm, LayerNormFp32 as OpenClipLayerNormFp32,
                                    LayerScale as OpenClipLayerScale, PatchDropout as OpenClipPatchDropout)
-from .io import ConfigError
+from .io import ConfigError, DataError
 from .config import nearest
 
 # %% auto #0
@@ -32,7 +32,7 @@ __all__ = ['NORMS_SUPPORTED', 'INJECTION_POINTS', 'TIMM_POOLS', 'CLIP_MEAN', 'CL
            'UnsupportedBackbone', 'NormSpec', 'norm_spec', 'BlockView', 'timm_block_view', 'open_clip_block_view',
            'block_forward', 'ViTView', 'num_params', 'no_dropout', 'library_features', 'sincos_pos_embed_2d',
            'satmae_vit', 'CheckpointError', 'safe_load', 'load_checked', 'load_mae_checkpoint', 'load_timm_file',
-           'register_backbone', 'list_backbones', 'create_backbone', 'in21k_vit_b16', 'in21k_vit_b16_384',
+           'register_backbone', 'list_backbones', 'create_backbone', 'hub_errors', 'in21k_vit_b16', 'in21k_vit_b16_384',
            'in21k_vit_l16', 'timm_vit_tiny_test', 'timm_vit_tiny_drop_test', 'temporary_open_clip_config',
            'clip_vit_b16', 'clip_vit_l14', 'clip_vit_l14_336', 'clip_vit_tiny_test', 'satmae_vit_l16',
            'satmae_vit_tiny_test', 'vit_tiny_c10_asset', 'vit_tiny_c10', 'backbone_table']
@@ -616,14 +616,16 @@ def create_backbone(name: str, # a registered name (`list_backbones()`)
                     pretrained: Union[bool, str, Path] = True, # True: hub / packaged weights; False: random; a path: local file
                     seed: Optional[int] = None, # seed of the random initialisation (the global RNG state is left as it was)
                     **kw) -> ViTView:
-    "Build a registered backbone as a `ViTView`."
+    "Build a registered backbone as a `ViTView` (`pretrained`: True, False, a local file, `hf-hub:org/repo` or an open_clip tag)."
     if name not in _BACKBONES:
         near = nearest(name, _BACKBONES)
         raise ValueError(f'unknown backbone {name!r}; ' + (f'did you mean: {", ".join(near)}?' if near else f'valid: {", ".join(list_backbones())}'))
-    if isinstance(pretrained, (str, os.PathLike)):
-        pretrained = Path(pretrained)
-        if not pretrained.is_file(): raise FileNotFoundError(f'{name}: pretrained weights file {pretrained} does not exist')
-    elif not isinstance(pretrained, bool): raise TypeError(f'pretrained={pretrained!r}: expected True, False or a file path')
+    if isinstance(pretrained, (str, os.PathLike)) and not str(pretrained).startswith('hf-hub:'):
+        if Path(pretrained).is_file(): pretrained = Path(pretrained)
+        elif isinstance(pretrained, os.PathLike) or os.sep in str(pretrained) or Path(pretrained).suffix:
+            raise DataError(f'{name}: pretrained weights file {pretrained} does not exist')
+        # else: a name of the library's pretrained weights (an open_clip tag such as laion2b_s34b_b88k)
+    elif not isinstance(pretrained, (bool, str)): raise TypeError(f'pretrained={pretrained!r}: expected True, False, a file path or a hub name')
     try:
         if seed is None: view = _BACKBONES[name](pretrained=pretrained, **kw)
         else:
@@ -634,6 +636,22 @@ def create_backbone(name: str, # a registered name (`list_backbones()`)
     view.name = name
     return view
 
+# %% ../nbs/20_backbones.ipynb #37871271
+def _offline(e: BaseException) -> bool:
+    "Whether `e` says the hub could not be reached or the file is not in its cache (no network, or HF_HUB_OFFLINE=1)."
+    names = {t.__name__ for t in type(e).__mro__}
+    return bool(names & {'LocalEntryNotFoundError', 'OfflineModeIsEnabled', 'ConnectionError', 'Timeout'}) or any(
+        s in str(e) for s in ('Internet connection', 'Failed to download', 'offline mode', 'HF_HUB_OFFLINE'))
+
+@contextmanager
+def hub_errors(ref: str, file: str):
+    "Turn 'the hub cannot be reached' into one `DataError` line naming the weights and how to pass a local file."
+    try: yield
+    except Exception as e:
+        if not _offline(e): raise
+        raise DataError(f'{ref}: its pretrained weights ({file}) are not in the local cache and the hub cannot be reached '
+                        f'(no network, or HF_HUB_OFFLINE=1); pass a local file: pretrained=/path/to/{file} (or pretrained=false for random weights)') from None
+
 # %% ../nbs/20_backbones.ipynb #27f61a66
 TINY_TEST = dict(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=2)
 
@@ -641,9 +659,12 @@ def _timm_backbone(arch: str, tag: Optional[str], pretrained, img_size=None, dro
     "A timm ViT (classifier removed) with weights from the hub (`arch.tag`) or a local file."
     kw = dict(num_classes=0, drop_path_rate=drop_path_rate, **kw)
     if img_size is not None: kw['img_size'] = img_size
-    if pretrained is True:
-        if tag is None: raise ValueError(f'{arch} with these options has no hub weights: use pretrained=False or a file path')
-        m = timm.create_model(f'{arch}.{tag}', pretrained=True, **kw)
+    if pretrained is True or isinstance(pretrained, str):
+        if pretrained is True and tag is None: raise ValueError(f'{arch} with these options has no hub weights: use pretrained=False or a file path')
+        if isinstance(pretrained, str) and not pretrained.startswith('hf-hub:'):
+            raise DataError(f'{arch}: pretrained={pretrained!r} is neither a file nor a hub name (hf-hub:org/repo)')
+        ref = pretrained if isinstance(pretrained, str) else f'{arch}.{tag}'
+        with hub_errors(ref, 'model.safetensors'): m = timm.create_model(ref, pretrained=True, **kw)
     else:
         m = timm.create_model(arch, pretrained=False, **kw)
         if pretrained: load_timm_file(m, pretrained)
@@ -691,7 +712,7 @@ def temporary_open_clip_config(name: str, cfg: dict):
 def _quiet_root_logger():
     "open_clip logs a warning on the root logger for every randomly initialised model; silence it."
     lg = logging.getLogger(); lvl = lg.level
-    lg.setLevel(logging.ERROR)
+    lg.setLevel(logging.CRITICAL)   # (its 'failed to download' ERROR line too: `hub_errors` says it in one line)
     try: yield
     finally: lg.setLevel(lvl)
 
@@ -700,11 +721,15 @@ def _open_clip_backbone(arch: str, pretrained, quick_gelu=True, img_size=None, c
     if drop_path_rate: raise ConfigError('open_clip ViTs have no stochastic depth (drop_path_rate must be 0)')
     if pretrained is True and cfg is not None: raise ValueError(f'{arch} has no hub weights: use pretrained=False or a file path')
     tag = 'openai' if pretrained is True else (str(pretrained) if pretrained else None)
+    name, tag = (tag, None) if tag and tag.startswith('hf-hub:') else (arch, tag)   # a hub model carries its own config and weights
     ctx = temporary_open_clip_config(arch, cfg) if cfg is not None else nullcontext()
-    with ctx, _quiet_root_logger():
+    with ctx, _quiet_root_logger(), hub_errors(f'open_clip {name}' + (f" '{tag}'" if tag else ''), 'open_clip_pytorch_model.bin'):
         try:
-            clip = open_clip.create_model(arch, pretrained=tag, force_quick_gelu=quick_gelu, force_image_size=img_size, device=device, **kw)
+            clip = open_clip.create_model(name, pretrained=tag, force_quick_gelu=quick_gelu, force_image_size=img_size, device=device, **kw)
         except (RuntimeError, pickle.UnpicklingError) as e:
+            if 'is not a known tag' in str(e):
+                tags = open_clip.list_pretrained_tags_by_model(arch)
+                raise DataError(f'open_clip {arch}: pretrained={tag!r} is neither a local file nor one of its tags ({", ".join(tags) or "it has none"})') from None
             if not isinstance(pretrained, Path): raise
             raise CheckpointError(f'open_clip checkpoint {pretrained} for {arch}: {e}') from None
     return ViTView(clip.visual, 'open_clip', CLIP_MEAN, CLIP_STD, clip=clip)
