@@ -164,18 +164,30 @@ def _head_init(cfg, backbone, data, num_classes, device):
     return head_init_weights(cfg.head_init, num_classes, features_fn=features, batches=batches, cache_dir=cache,
                              backbone=cfg.backbone, dataset=cfg.dataset, extra=extra, device=device, **kw)
 
-def build(cfg: Config, split: Optional[MetaSplit] = None, device=None) -> SimpleNamespace:
+def _given_model(cfg: Config, model, C: int):
+    "Check that a model given to `build` is the one `cfg` describes (its slots and head), else a `ConfigError`."
+    from metapeft_nb.peft.model import slots_from_config
+    want = set(slots_from_config(cfg, model.backbone.num_layers, C, model.backbone.embed_dim)) if not cfg.zero_shot else set()
+    if set(model.slots) != want:
+        raise ConfigError(f'the model given does not have the slots the configuration describes (model: {sorted(map(str, model.slots))[:4]}, '
+                          f'configuration: {sorted(map(str, want))[:4]}); build the model with the same options')
+    out = getattr(model.head, 'num_classes', None) or getattr(getattr(model.head, 'weight', None), 'shape', [None])[0]
+    if out is not None and out != C: raise ConfigError(f'the model\'s head has {out} outputs and the data set {C} classes')
+
+def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
+          model=None) -> SimpleNamespace: # a `PeftModel` to train instead of building one (the peft-style API's)
     "Backbone, data, head, model, loss, optimiser and meta schedule of `cfg` (see above)."
     device = resolve_device(cfg.device) if device is None else torch.device(device)
     kw = {'img_size': cfg.resolution} if cfg.resolution else {}
     if cfg.drop_path: kw['drop_path_rate'] = cfg.drop_path
-    backbone = create_backbone(cfg.backbone, pretrained=cfg.pretrained, seed=cfg.seed, **kw)
+    backbone = model.backbone if model is not None else create_backbone(cfg.backbone, pretrained=cfg.pretrained, seed=cfg.seed, **kw)
     data = DataLoaders.from_config(cfg, backbone.img_size, backbone.mean, backbone.std, split=split)
     C = len(data.classes)
-    head = head_from_config(cfg, backbone.embed_dim, C, generator=torch.Generator().manual_seed(cfg.seed))
+    if model is not None: _given_model(cfg, model, C)
+    head = model.head if model is not None else head_from_config(cfg, backbone.embed_dim, C, generator=torch.Generator().manual_seed(cfg.seed))
     w = _head_init(cfg, backbone.to(device), data, C, device)
     if w is not None: head.apply_weight(w)
-    model = build_peft_model(cfg, C, head, backbone).to(device)
+    model = (model if model is not None else build_peft_model(cfg, C, head, backbone)).to(device)
     loss = loss_from_config(cfg, data.main_counts)
     theta = model.trainable_parameters()
     slot_lr = model.slot_lrs(cfg.lr)
@@ -260,13 +272,13 @@ def meta_split_not_empty(c, facts):
                 f'meta_data_ratio={c.meta_data_ratio}); raise meta_data_ratio, or use a data set with more images a class')
 
 # %% ../nbs/75_run.ipynb #b688af1d
-def _start(cfg, folder, how, meta_steps, device, log) -> SimpleNamespace:
+def _start(cfg, folder, how, meta_steps, device, log, model=None) -> SimpleNamespace:
     "Everything before training, under the folder's lock: the split checked, the run built, then its files written."
     if how == 'resume' and (folder / 'split.json').exists(): split = MetaSplit.from_dict(_on_main(lambda: read_json(folder / 'split.json', 'split file')))
     else: split = run_split(cfg)
     check_rules(cfg, dict(split=split))
     seed_everything(cfg.seed)   # what still draws from the global generators (dropout, drop-path) starts from the seed
-    b = build(cfg, split, device)   # fails on bad data / weights before anything is written
+    b = build(cfg, split, device, model)   # fails on bad data / weights before anything is written
     if b.meta is not None and meta_steps == 'dry': b.meta.update = False
     if meta_steps == 'off': b.meta = None
     if is_main():
@@ -352,14 +364,15 @@ def run(cfg: Config, # the configuration (`Config(...)`, `get_config`, `load_con
         fault: Optional[Callable] = None, # test hook, called with the optimiser step after each step
         log: Callable = print,
         meta_steps: str = 'on', # 'on'; 'dry': compute every meta step but leave φ alone; 'off': no meta steps (same split)
+        model=None, # a `PeftModel` to train instead of building one from `cfg` (it must be the one `cfg` describes)
        ) -> dict:
     "Train and test `cfg`, or report it if its folder holds it finished; write and return the results. Under torchrun: every rank trains."
     if meta_steps not in ('on', 'dry', 'off'): raise ValueError(f"meta_steps={meta_steps!r}: 'on', 'dry' or 'off'")
     if cfg.test_only or cfg.test_train: return test_run(cfg.model_dir, train=cfg.test_train, tte=True if cfg.tte else None, log=log)
     check_rules(cfg, {})   # the device
     if dist_env()['world_size'] > 1 and not is_distributed():
-        with distributed() as env: return _run(cfg, fault, log if env.rank == 0 else (lambda s: None), meta_steps, env.device)
-    return _run(cfg, fault, log, meta_steps, None)
+        with distributed() as env: return _run(cfg, fault, log if env.rank == 0 else (lambda s: None), meta_steps, env.device, model)
+    return _run(cfg, fault, log, meta_steps, None, model)
 
 def _first_missing(folder: Path) -> Optional[Path]:
     "The top-most folder on the way to `folder` that does not exist yet (None when `folder` exists)."
@@ -378,7 +391,7 @@ def _decide(cfg, log) -> tuple:
         how = 'resume'
     return folder, how, None
 
-def _run(cfg, fault, log, meta_steps, device):
+def _run(cfg, fault, log, meta_steps, device, model=None):
     folder, how, res = _on_main(lambda: _decide(cfg, log))   # a finished run is reported without touching its folder
     if res is not None: return res
     created = _first_missing(folder) if is_main() else None   # what a start that fails must take away again
@@ -388,7 +401,7 @@ def _run(cfg, fault, log, meta_steps, device):
             folder, how, res = _on_main(lambda: _decide(cfg, log))   # again under the lock: another process may have moved on
             if res is not None: return res
             t0 = time.time()
-            return _train_and_test(_start(cfg, folder, how, meta_steps, device, log), folder, fault, log, t0)
+            return _train_and_test(_start(cfg, folder, how, meta_steps, device, log, model), folder, fault, log, t0)
         except BaseException:
             if created is not None and created.is_dir() and all(p.name == '.lock' for p in created.rglob('*') if not p.is_dir()):
                 shutil.rmtree(created, ignore_errors=True)   # nothing was started: leave no folder behind

@@ -74,3 +74,18 @@ def _all_executed() -> bool:
     from test_notebooks import notebooks
     from nbexec import is_fresh
     return all(is_fresh(ROOT / '_exec' / nb, ROOT / 'nbs' / nb) for nb in notebooks())
+
+def test_readme_python(scratch, tmp_path):
+    "The README's Python lines give the same result as `run` with the same configuration."
+    code = re.findall(r'```python\n(.*?)```', (ROOT / 'README.md').read_text(), flags=re.S)
+    assert code, 'the README shows no Python'
+    cwd = os.getcwd(); os.chdir(scratch)
+    try:
+        ns = {}; exec(code[0], ns)
+    finally: os.chdir(cwd)
+    from metapeft_nb.config import get_config
+    from metapeft_nb.run import run
+    same = run(get_config('digits_lt', 'vit_tiny_c10', None, dict(lora=True, lora_rank=4, use_meta=True, num_epochs=1, output_dir=str(tmp_path))),
+               log=lambda s: None)
+    assert ns['results']['metrics']['per_class_acc'] == same['metrics']['per_class_acc']
+    assert ns['results']['meta']['read_out'] == same['meta']['read_out']

@@ -203,6 +203,8 @@ class PeftModel(nn.Module):
         for p in self.backbone.parameters(): p.requires_grad_(False)
         if mode == 'fine':
             for p in self.backbone.parameters(): p.requires_grad_(True)
+            proj = getattr(self.backbone.model, 'proj', None)   # CLIP's visual projection: the features are taken before it
+            if backbone.kind == 'open_clip' and isinstance(proj, nn.Parameter): proj.requires_grad_(False)
         elif mode == 'full':
             for l in self.full_layers:
                 for p in self.backbone.blocks[l].module.parameters(): p.requires_grad_(True)
@@ -398,14 +400,28 @@ def backbone_signature(bb:ViTView) -> dict:
                 mlp_dim=bb.mlp_dim, patch_size=bb.patch_size, img_size=bb.img_size)
 
 @torch.no_grad()
+def _checksums(p) -> list:
+    "[Σ w_i t_i, Σ |w_i|] of a tensor in float64, t a ramp from -1 to 1: the first changes with any reordering or redraw."
+    v = p.detach().double().flatten()
+    return [float((v * torch.linspace(-1, 1, v.numel(), dtype=torch.float64, device=v.device)).sum()), float(v.abs().sum())]
+
 def _fingerprint(model:PeftModel) -> dict:
-    "A float64 checksum of up to two frozen backbone tensors (none in mode 'fine')."
-    out = {}
-    for n, p in model.backbone.named_parameters():
-        if not p.requires_grad:
-            out[n] = float(p.double().abs().sum())
-            if len(out) == 2: break
-    return out
+    "Checksums of the two largest frozen backbone tensors (none in mode 'fine'), keyed `lin:<name>`."
+    frozen = sorted(((n, p) for n, p in model.backbone.named_parameters() if not p.requires_grad), key=lambda t: -t[1].numel())
+    return {f'lin:{n}': _checksums(p) for n, p in frozen[:2]}
+
+def _same_weights(saved: dict, model: PeftModel) -> Optional[str]:
+    "The name of a frozen tensor whose checksum differs from the saved one (None: they agree; older adapters: the |w| sum)."
+    params = dict(model.backbone.named_parameters())
+    for key, v in saved.items():
+        name = key[4:] if key.startswith('lin:') else key
+        p = params.get(name)
+        if p is None: continue
+        if key.startswith('lin:'):
+            lin, tot = _checksums(p)
+            if abs(lin - v[0]) > 1e-4 * max(v[1], 1e-12): return name
+        elif abs(float(p.double().abs().sum()) - v) > 1e-3 * max(abs(v), 1.0): return name
+    return None
 
 def adapter_state(model:PeftModel) -> dict:
     "The tensors an adapter file holds: tuner (params + buffers), meta, head, trainable backbone tensors."
@@ -447,11 +463,10 @@ def load_adapter(model:PeftModel, folder, check_weights:bool=True) -> PeftModel:
     if meta['backbone'] != mine['backbone']:
         raise AdapterMismatch(f'{path}: the adapter was saved for another backbone ({_diff(meta["backbone"], mine["backbone"])})')
     if check_weights:
-        for n, v in meta['fingerprint'].items():
-            w = mine['fingerprint'].get(n)
-            if w is not None and abs(w - v) > 1e-3 * max(abs(v), 1.0):
-                raise AdapterMismatch(f'{path}: the backbone weights differ from those the adapter was trained on ({n}); '
-                                      'load the same pretrained backbone, or pass check_weights=False')
+        n = _same_weights(meta['fingerprint'], model)
+        if n is not None:
+            raise AdapterMismatch(f'{path}: the backbone weights differ from those the adapter was trained on ({n}); '
+                                  'load the same pretrained backbone, or pass check_weights=False')
     s_saved = {str(SlotKey(*s[:3])) for s in meta['slots']}; s_mine = {str(k) for k in model.slots}
     if s_saved != s_mine:
         raise AdapterMismatch(f'{path}: slots differ; missing in the model: {sorted(s_saved - s_mine)[:8]}, '
@@ -521,8 +536,8 @@ def slots_from_config(cfg:Config, num_layers:int, num_classes:int, dim:int) -> d
         for flag, ps in (('ssf_attn', ('attn_in', 'attn_out')), ('ssf_mlp', ('mlp_in', 'mlp_out')), ('ssf_ln', ('ln1', 'ln2'))):
             if getattr(cfg, flag):
                 for p in ps: add(l, 'ssf', p)
-        if cfg.bias_tuning:
-            for p in ('qkv', 'out', 'fc1', 'fc2', 'ln1', 'ln2'): add(l, 'bias', p)
+        if cfg.bias_tuning:   # with ln_tuning, the norms' biases are the LN slots' (a second copy would get no gradient)
+            for p in ('qkv', 'out', 'fc1', 'fc2') + (() if cfg.ln_tuning else ('ln1', 'ln2')): add(l, 'bias', p)
         if cfg.ln_tuning:
             for p in ('ln1', 'ln2'): add(l, 'ln', p)
         if cfg.mask:
