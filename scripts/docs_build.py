@@ -510,11 +510,29 @@ def _fix_anchors(pages: Pages):
     if n: _log(f'{n} links to names without an entry (private or undocumented) point to their page instead')
 
 
+def _escape_table(table: str) -> str:
+    "A markdown table with the bare `|`s inside its cells escaped."
+    lines = []
+    for l in table.splitlines():
+        if l.startswith('|') and not re.match(r'^\|\s*-', l):
+            cells = re.split(r'(?<=\s)\|(?=\s)', l.strip()[1:-1])
+            l = '|' + '|'.join(re.sub(r'(?<!\\)\|', r' \\| ', x) for x in cells) + '|'
+        lines.append(l)
+    return '\n'.join(lines)
+
+def _errors_table() -> str:
+    from metapeft_nb.io import error_table
+    from metapeft_nb.train import NonFiniteError
+    from metapeft_nb.distributed import RankError
+    return error_table(extra=(NonFiniteError, RankError))
+
+
 def _options_page() -> str:
     "The reference of every option (from `metapeft_nb.config`) and of the command line (`metapeft --help`)."
     import io, contextlib
     os.environ.setdefault('COLUMNS', '100')
     from metapeft_nb import config
+    import metapeft_nb.run   # every layer registers its rules in config.RULES
     table = config.describe()
     # a type such as `digits|cifar10|...` holds `|`s that would split the table's cells: escape bare pipes
     lines = []
@@ -540,6 +558,10 @@ def _options_page() -> str:
            'Generated from the package at build time.</p>', '',
            '## Options', '', 'Presets merge as defaults < data < model < tuner < `--opts key=value`.', '',
            '<div class="opts" markdown="1">', '', '\n'.join(lines), '', '</div>', '',
+           "## What can run together", '', 'Every combination of options a run cannot take is refused, in one line, by one of these rules '
+           '(`metapeft_nb.config.RULES`), before anything is read, built or written.', '', _escape_table(config.rules_table()), '',
+           "## The public code's option names", '', 'Read as these options, with one warning line each.', '', config.aliases_table(), '',
+           '## Errors and exit statuses', '', _errors_table(), '',
            '## Command line', '']
     for name, h in helps: out += [f'### `{name}`', '', _fence(h, '{.text .nb-out}'), '']
     return '\n'.join(out)
