@@ -176,10 +176,14 @@ def config_fields() -> dict:
             for f in fields(Config)}
 
 def describe(keys=None) -> str:
-    "A markdown table of the options (all, or `keys`)."
-    rows = ['| key | type | default | description |', '| --- | --- | --- | --- |']
+    "A markdown table of the options (all, or `keys`), with the embedded default's value where it differs (`metapeft` with no preset)."
+    try: emb = asdict(get_config())
+    except NameError: emb = {}   # (in this chapter, before get_config is defined)
+    rows = ['| key | type | default | embedded default | description |', '| --- | --- | --- | --- | --- |']
     for k, (tp, d, doc) in config_fields().items():
-        if keys is None or k in keys: rows.append(f'| `{k}` | {_type_name(tp)} | `{d!r}` | {doc} |')
+        if keys is None or k in keys:
+            e = f'`{emb[k]!r}`' if k in emb and emb[k] != d else ''
+            rows.append(f'| `{k}` | {_type_name(tp)} | `{d!r}` | {e} | {doc} |')
     return '\n'.join(rows)
 
 # %% ../nbs/01_config.ipynb #2f9118ba
@@ -544,7 +548,12 @@ def get_config(dataset=None, model=None, tuner='default', opts=None, **kwargs) -
     model = model or over.get('model') or _default('model')
     tuner = over.get('tuner', _default('tuner')) if tuner == 'default' else tuner
     merged = {} if named else dict(EMBEDDED_OPTS)
-    merged.update(load_preset('data', dataset))
+    data = load_preset('data', dataset)
+    if 'data_source' in over and over['data_source'] != data.get('data_source', _default('data_source')):   # another reader under this preset's settings
+        fits = [n for n in list_presets('data') if load_preset('data', n).get('data_source') == over['data_source']]
+        raise ConfigError(f"data_source={over['data_source']!r} does not go with the data preset {dataset!r} (it reads {data.get('data_source', _default('data_source'))!r}); "
+                          f"name the data preset instead: --dataset {' or '.join(fits[:4]) or '<one of metapeft --list>'}")
+    merged.update(data)
     merged.update(load_preset('model', model))
     if tuner is not None: merged.update(load_preset('tuner', tuner))
     merged.update(over)

@@ -480,7 +480,7 @@ SPLIT_COLORS = dict(main='tab:blue', meta_train='tab:green', meta_val='tab:purpl
 
 def plot_meta_split(split, # a `MetaSplit`
                     labels, # the training labels
-                    num_classes: Optional[int] = None, ax=None) -> Figure:
+                    num_classes: Optional[int] = None, class_names: Optional[Sequence[str]] = None, ax=None) -> Figure:
     "Images per class of main / meta_train / meta_val, stacked, largest classes first; classes kept whole in main marked."
     c = split.counts(labels, num_classes)
     total = c['main'] + c['meta_train'] + (c['meta_val'] if split.meta_val_from == 'split' else 0)
@@ -491,8 +491,10 @@ def plot_meta_split(split, # a `MetaSplit`
         h = c[name][order]; ax.bar(x, h, bottom=bottom, width=0.85, color=SPLIT_COLORS[name], label=f'{name} ({int(h.sum()):,})'); bottom += h
     kept = [k for k, cl in enumerate(order) if cl in set(split.main_only)]
     if kept: ax.plot(x[kept], bottom[kept] * 1.15, 'v', color='black', ms=4, label=f'kept whole in main ({len(kept)})')
-    ax.set_yscale('log'); ax.set_ylabel('training images'); ax.set_xlim(-0.6, len(order) - 0.4)
-    _class_ticks(ax, order); ax.legend(fontsize=7)
+    lo = max(min(v for name in c for v in c[name][order] if v > 0) / 2, 0.5)   # below the smallest part, so every part shows
+    ax.set_yscale('log'); ax.set_ylim(lo, bottom.max() * 1.5); _plain_log(ax.yaxis, lo, bottom.max())
+    ax.set_ylabel('training images'); ax.set_xlim(-0.6, len(order) - 0.4)
+    _class_ticks(ax, order, class_names); ax.legend(fontsize=7)
     return fig
 
 # %% ../nbs/72_plots.ipynb #58fc4e99

@@ -17,7 +17,7 @@ from .io import (MetapeftError, RunError, ConfigError, DataError, FormatError, F
                             atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files)
 from .config import Config, config_to_yaml, load_config, resolve_meta_freq, resolve_device, run_identity, rule, check_rules
 from .data.longtail import class_counts, groups_from_config, MetaSplit, meta_split
-from .data.datasets import build_dataset
+from .data.datasets import build_dataset, IMG_EXT
 from .data.loaders import DataLoaders, Stream, StreamView, plain_transform, test_transform
 from .backbones import create_backbone
 from .peft.model import build_peft_model, save_adapter, load_adapter, param_table
@@ -436,15 +436,13 @@ def test_run(folder, train: bool = False, tte: Optional[bool] = None, log: Calla
     return m
 
 # %% ../nbs/75_run.ipynb #268bc2a3
-_IMAGE_EXT = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
-
 def _image_paths(items) -> list:
     out = []
     for it in map(Path, items):
-        if it.is_dir(): out += sorted(p for p in it.rglob('*') if p.suffix.lower() in _IMAGE_EXT)
+        if it.is_dir(): out += sorted(p for p in it.rglob('*') if p.suffix.lower() in IMG_EXT)
         elif it.exists(): out.append(it)
         else: raise DataError(f'{it}: no such image or folder')
-    if not out: raise DataError(f'no images (of {", ".join(_IMAGE_EXT)}) in {", ".join(map(str, items))}')
+    if not out: raise DataError(f'no images (of {", ".join(IMG_EXT)}) in {", ".join(map(str, items))}')
     return out
 
 @torch.no_grad()
