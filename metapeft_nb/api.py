@@ -55,32 +55,35 @@ class LoraConfig:
 @dataclass
 class AdapterConfig:
     "Bottleneck adapters: `adaptformer` (parallel to the MLP, with its own scale) or `adapter` (after the MLP)."
-    kind: str = 'adaptformer'
+    kind: str = 'adaptformer'          # 'adaptformer' or 'adapter'
     dim: Optional[int] = None           # bottleneck width (None: from the class count and depth)
-    layers: Optional[Sequence[int]] = None
-    meta: Sequence[str] = ('scale',)
+    layers: Optional[Sequence[int]] = None  # consecutive layers (None: every layer)
+    meta: Sequence[str] = ('scale',)    # meta-learned types: scale, lr
     def options(self) -> dict:
+        "The package's options for this config."
         if self.kind not in ('adaptformer', 'adapter'): raise ConfigError(f"AdapterConfig: kind={self.kind!r}; 'adaptformer' or 'adapter'")
         return {self.kind: True, 'adapter_dim': self.dim, 'partial': _partial(self.layers, 'AdapterConfig'), **_meta(self.meta)}
 
 @dataclass
 class PromptConfig:
     "Visual prompt tuning: `length` prompt tokens at layer 0 (`deep=False`) or at every layer."
-    length: int = 10
-    deep: bool = True
-    layers: Optional[Sequence[int]] = None
-    meta: Sequence[str] = ('scale',)
+    length: int = 10                    # prompt tokens a layer
+    deep: bool = True                   # at every layer (False: layer 0 only)
+    layers: Optional[Sequence[int]] = None  # consecutive layers (None: every layer)
+    meta: Sequence[str] = ('scale',)    # meta-learned types: scale, lr
     def options(self) -> dict:
+        "The package's options for this config."
         return {'vpt_deep' if self.deep else 'vpt_shallow': True, 'vpt_len': self.length, 'partial': _partial(self.layers, 'PromptConfig'), **_meta(self.meta)}
 
 # %% ../nbs/77_api.ipynb #6e96b099
 @dataclass
 class SSFConfig:
     "Scale-and-shift of features: after the attention's qkv / output (`attn`), the MLP's (`mlp`), the norms (`ln`)."
-    where: Sequence[str] = ('attn', 'mlp', 'ln')
-    layers: Optional[Sequence[int]] = None
-    meta: Sequence[str] = ('scale',)
+    where: Sequence[str] = ('attn', 'mlp', 'ln')  # among attn, mlp, ln
+    layers: Optional[Sequence[int]] = None  # consecutive layers (None: every layer)
+    meta: Sequence[str] = ('scale',)    # meta-learned types: scale, lr
     def options(self) -> dict:
+        "The package's options for this config."
         bad = [w for w in self.where if w not in ('attn', 'mlp', 'ln')]
         if bad: raise ConfigError(f"SSFConfig: where={list(self.where)}: {bad[0]!r} is not one of attn, mlp, ln")
         return {**{f'ssf_{w}': True for w in self.where}, 'partial': _partial(self.layers, 'SSFConfig'), **_meta(self.meta)}
@@ -88,11 +91,12 @@ class SSFConfig:
 @dataclass
 class SubsetConfig:
     "Subset tuning: the biases (`bias`), the norms (`ln`), or a random subset of the weights (`mask`, `ratio` of them)."
-    kind: str = 'bias'
+    kind: str = 'bias'                  # 'bias', 'ln' or 'mask'
     ratio: Optional[float] = None       # mask: the fraction trained (None: from the class count and size)
-    layers: Optional[Sequence[int]] = None
-    meta: Sequence[str] = ('scale',)
+    layers: Optional[Sequence[int]] = None  # consecutive layers (None: every layer)
+    meta: Sequence[str] = ('scale',)    # meta-learned types: scale, lr
     def options(self) -> dict:
+        "The package's options for this config."
         flag = dict(bias='bias_tuning', ln='ln_tuning', mask='mask').get(self.kind)
         if flag is None: raise ConfigError(f"SubsetConfig: kind={self.kind!r}; 'bias', 'ln' or 'mask'")
         return {flag: True, 'mask_ratio': self.ratio, 'partial': _partial(self.layers, 'SubsetConfig'), **_meta(self.meta)}
