@@ -76,6 +76,32 @@ def stage(exclude: str | None = None):
 
 
 # -------------------------------------------------------------------------------------------------- 2. process
+def executed_cells(path: Path):
+    """[(cell index, cell, parsed module)] of the code cells nbdev's docs processing executes in the notebook `path`,
+    other than export cells and cells of imports only (see `exec_plan` for nbdev's rule). Empty for a notebook nbdev
+    executes nothing in (no export cell and no `show_doc` call)."""
+    import ast
+    from nbdev.process import NBProcessor
+    from nbdev.processors import _do_eval
+    nb = NBProcessor(path, procs=None).nb
+    codes = [c for c in nb.cells if c.cell_type == 'code']
+    has_docs = any(set(c.directives_) & {'export', 'exports', 'exec_doc'} and 'hide' not in c.directives_ for c in codes) \
+        or any(re.search(r'^show_doc', c.source, re.M) for c in codes)
+    if not has_docs: return []
+    res = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != 'code': continue
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            if not _do_eval(c): continue
+        if set(c.directives_) & {'export', 'exports', 'exporti', 'exec_doc'}: continue
+        try: tree = ast.parse(c.source)
+        except SyntaxError: continue
+        if all(isinstance(t, (ast.Import, ast.ImportFrom)) for t in tree.body): continue
+        res.append((i, c, tree))
+    return res
+
+
 def exec_plan(nbs: Path | None = None):
     """The cells nbdev will execute while processing, other than export cells and import-only cells.
 
@@ -87,27 +113,12 @@ def exec_plan(nbs: Path | None = None):
     directives, first line)] of the cells of kind (b) that hold more than imports: each runs without the cells before it.
     """
     import ast
-    from nbdev.process import NBProcessor
-    from nbdev.processors import _do_eval
     nbs = nbs or _cfg().nbs_path
     res = []
     for p in _nb_files(nbs):
-        nb = NBProcessor(p, procs=None).nb
-        from fastcore.basics import str2bool
-        codes = [c for c in nb.cells if c.cell_type == 'code']
-        has_docs = any(set(c.directives_) & {'export', 'exports', 'exec_doc'} and 'hide' not in c.directives_ for c in codes) \
-            or any(re.search(r'^show_doc', c.source, re.M) for c in codes)
-        if not has_docs: continue
-        for i, c in enumerate(nb.cells):
-            if c.cell_type != 'code': continue
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore')
-                if not _do_eval(c): continue
-            if set(c.directives_) & {'export', 'exports', 'exporti', 'exec_doc'}: continue
-            try: trees = ast.parse(c.source).body
-            except SyntaxError: continue
-            if all(isinstance(t, (ast.Import, ast.ImportFrom)) for t in trees): continue
-            if all(isinstance(t, ast.Expr) and isinstance(t.value, ast.Call) and getattr(t.value.func, 'id', '') == 'show_doc' for t in trees): continue
+        for i, c, tree in executed_cells(p):
+            if all(isinstance(t, ast.Expr) and isinstance(t.value, ast.Call) and getattr(t.value.func, 'id', '') == 'show_doc'
+                   for t in tree.body): continue
             first = next((l for l in c.source.splitlines() if l.strip()), '')
             res.append((p.relative_to(nbs).as_posix(), i, ' '.join(f'#| {k}' for k in c.directives_), first))
     return res

@@ -43,23 +43,9 @@ def _imports(tree):
 
 def plan_notebook(path: Path, flags):
     "[(cell index, first line, movable import lines, guarded import lines)] for the cells to fix in `path`."
-    from nbdev.process import NBProcessor
-    from nbdev.processors import _do_eval
-    nb = NBProcessor(path, procs=None).nb
+    from docs_build import executed_cells
     out = []
-    codes = [c for c in nb.cells if c.cell_type == 'code']
-    has_docs = any(set(c.directives_) & {'export', 'exports', 'exec_doc'} and 'hide' not in c.directives_ for c in codes) \
-        or any(c.source.lstrip().startswith('show_doc') or '\nshow_doc' in c.source for c in codes)
-    if not has_docs: return out                        # nbdev executes nothing in a notebook without exports / show_doc
-    for i, c in enumerate(nb.cells):
-        if c.cell_type != 'code': continue
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            if not _do_eval(c): continue
-        if set(c.directives_) & {'export', 'exports', 'exporti', 'exec_doc'}: continue
-        try: tree = ast.parse(c.source)
-        except SyntaxError: continue
-        if all(isinstance(t, (ast.Import, ast.ImportFrom)) for t in tree.body): continue
+    for i, c, tree in executed_cells(path):
         mov, gua = _imports(tree)
         if not mov and not gua: continue
         first = next((l for l in c.source.splitlines() if l.strip()), '')
