@@ -55,8 +55,9 @@ def slot_param_groups(named_params: Mapping[str, Tensor] | Iterable[tuple[str, T
 
 # %% ../nbs/45_optim.ipynb #06c5bd5b
 def safe_sqrt(x: Tensor) -> Tensor:
-    "`sqrt(x)` for x ≥ 0, with derivative 0 (not ∞) where x == 0; plain `sqrt` when no gradient is tracked."
-    if not (x.requires_grad and torch.is_grad_enabled()): return x.sqrt()
+    "`sqrt(x)` for x ≥ 0, with derivative 0 (not ∞) where x == 0; plain `sqrt` when no derivative is taken."
+    tracked = (x.requires_grad and torch.is_grad_enabled()) or torch._C._are_functorch_transforms_active()  # autograd, or jvp / vmap
+    if not tracked: return x.sqrt()
     pos = x > 0
     return torch.where(pos, torch.where(pos, x, torch.ones_like(x)).sqrt(), torch.zeros_like(x))
 

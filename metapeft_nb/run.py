@@ -23,7 +23,7 @@ from .backbones import create_backbone
 from .peft.model import build_peft_model, save_adapter, load_adapter, param_table
 from .heads import head_from_config, head_init_weights, loss_from_config, balanced_ce
 from .optim import slot_param_groups, PeftOptimizer
-from .meta.bilevel import outer_optimizer, xy_loss
+from .meta.bilevel import TRACKED_MODES, outer_optimizer, xy_loss
 from .meta.readout import read_out, readout_table, MetaTrajectory
 from .train import Trainer, MetaSchedule
 from .plots import results_figures, figure_file
@@ -208,6 +208,7 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
                             meta_l1=cfg.meta_l1, scales=scales if cfg.meta_l1 else None, lr_mults=lr_mults if use_lr else None,
                             project=project, neumann_terms=cfg.meta_neumann_terms, neumann_alpha=cfg.meta_neumann_alpha,
                             eval_after=False,   # the outer loss after the update would cost one more look-ahead
+                            seed=cfg.seed,      # forward_random's directions
                             describe=lambda: {f'{k}/{f}': v[f] for k, v in model.meta.read_out(cfg.rank_threshold).items()
                                               for f in logged if f in v})   # only the types that are learned
     return SimpleNamespace(cfg=cfg, device=device, backbone=backbone, data=data, num_classes=C, model=model, loss=loss, opt=opt, meta=meta)
@@ -370,6 +371,9 @@ def run(cfg: Config, # the configuration (`Config(...)`, `get_config`, `load_con
     if meta_steps not in ('on', 'dry', 'off'): raise ValueError(f"meta_steps={meta_steps!r}: 'on', 'dry' or 'off'")
     if cfg.test_only or cfg.test_train: return test_run(cfg.model_dir, train=cfg.test_train, tte=True if cfg.tte else None, log=log)
     check_rules(cfg, {})   # the device
+    if dist_env()['world_size'] > 1 and cfg.use_meta and cfg.meta_mode in TRACKED_MODES:
+        raise ConfigError(f'meta_mode={cfg.meta_mode} carries tangents through the real steps of one process and is not available '
+                          f'in a distributed run ({dist_env()["world_size"]} processes): use meta_mode=unrolled, first_order or implicit')
     if dist_env()['world_size'] > 1 and not is_distributed():
         with distributed() as env: return _run(cfg, fault, log if env.rank == 0 else (lambda s: None), meta_steps, env.device, model)
     return _run(cfg, fault, log, meta_steps, None, model)

@@ -11,11 +11,12 @@ import numpy as np
 import torch, torch.nn as nn
 from .io import ConfigError, RunError, save_verified, load_verified, torch_bytes
 from .optim import PeftOptimizer
-from .meta.bilevel import meta_step
+from .meta.bilevel import TRACKED_MODES, apply_hypergradient, l1_penalty, meta_step
+from .meta.horizon import Tangents, phi_vector, tangent_directions, tangent_hypergradient, tangent_step
 
 # %% auto #0
 __all__ = ['rng_state', 'set_rng_state', 'resolve_precision', 'autocast', 'deterministic', 'NonFiniteError', 'MetaSchedule',
-           'Trainer', 'train_step', 'run_meta_step', 'fit']
+           'Trainer', 'train_step', 'run_meta_step', 'track_step', 'fit']
 
 # %% ../nbs/60_train.ipynb #a253ffdc
 def rng_state() -> dict:
@@ -72,10 +73,14 @@ class MetaSchedule:
                  inner_steps: int = 1, # K
                  update: bool = True, # False: compute every meta step but leave φ alone (the invariance test)
                  describe: Optional[Callable] = None, # () -> {name: value} of every meta-parameter, for logging
+                 seed: int = 0, # forward_random: each horizon's direction is drawn from (seed, meta steps so far)
                  **kwargs): # more `meta_step` arguments: mode, meta_l1, scales, lr_mults, project, neumann_terms, ...
         if every < 1: raise ValueError(f'meta step every {every} steps: must be >= 1')
         self.phi, self.outer_opt, self.inner_loss, self.outer_loss = phi, outer_opt, inner_loss, outer_loss
         self.every, self.inner_steps, self.update, self.describe, self.kwargs = every, inner_steps, update, describe, kwargs
+        self.mode, self.seed = kwargs.get('mode', 'unrolled'), seed
+        self.tracked = self.mode in TRACKED_MODES   # long-horizon: tangents carried through every real step (training state)
+        self.tangents, self.track_s, self.last_hypergrad = None, 0.0, None
 
 # %% ../nbs/60_train.ipynb #d514e96a
 class Trainer:
@@ -115,6 +120,9 @@ class Trainer:
                              f'{self.steps_per_epoch} main batches make {epochs * self.steps_per_epoch}')
         if meta is not None and not all(k in data for k in ('meta_train', 'meta_val')):
             raise ValueError('meta-learning needs the meta_train and meta_val streams (build DataLoaders with a meta split)')
+        if meta is not None and meta.tracked and (gather is not None or all_mean is not None or self.train_model is not model):
+            raise ConfigError(f'meta_mode={meta.mode} carries tangents through the real steps of one process and is not '
+                              'available in a distributed run: use meta_mode=unrolled, first_order or implicit')
         self.scaler = torch.amp.GradScaler('cuda') if self.precision == 'fp16' else None
         self.step, self.epoch, self.history, self.meta_history, self.good_step = 0, 0, [], [], None
         self.epoch_losses, self.epoch_accs = [], []   # of the epoch in progress (saved, so a resumed epoch reports the same means)
@@ -134,6 +142,7 @@ class Trainer:
                  epoch_accs=torch.tensor([r[1] for r in per_rank], dtype=torch.float64))
         if self.meta is not None:
             d.update(phi={n: p.detach().clone() for n, p in self.meta.phi.items()}, outer_opt=self.meta.outer_opt.state_dict())
+            if self.meta.tangents is not None: d.update(tangents=self.meta.tangents.state_dict(), track_s=self.meta.track_s)
         if self.scaler is not None: d['scaler'] = self.scaler.state_dict()
         return d
 
@@ -154,6 +163,8 @@ class Trainer:
         if self.meta is not None:
             for n, p in self.meta.phi.items(): p.copy_(d['phi'][n])
             self.meta.outer_opt.load_state_dict(d['outer_opt'])
+            self.meta.tangents = Tangents.from_state_dict(d['tangents']) if 'tangents' in d else None
+            self.meta.track_s = float(d.get('track_s', 0.0))
         if self.scaler is not None and 'scaler' in d: self.scaler.load_state_dict(d['scaler'])
         self.step, self.epoch = int(d['step']), int(d['epoch'])
         self.history, self.meta_history = json.loads(d['history']), json.loads(d['meta_history'])
@@ -219,6 +230,7 @@ def train_step(tr: Trainer, batch) -> float:
             _finite_or_raise(tr, 'loss', loss.detach())
             (tr.scaler.scale(loss) if tr.scaler else loss).backward()
         total += loss.item()
+    if tr.meta is not None and tr.meta.tracked: track_step(tr, (x, y))   # before the update: reads θ_t and its optimiser state
     if tr.scaler: tr.scaler.unscale_(tr.opt)
     params = [p for p in tr.theta().values() if p.grad is not None]
     norm = torch.nn.utils.clip_grad_norm_(params, tr.grad_clip if tr.grad_clip else float('inf'))
@@ -235,10 +247,13 @@ def run_meta_step(tr: Trainer) -> dict:
     ms = tr.meta
     dev = tr.device
     to = lambda b: (b[0].to(dev), b[1].to(dev))
-    train_batches = [to(tr.data['meta_train'].next_batch()) for _ in range(ms.inner_steps)]
-    val_batch = to(tr.data['meta_val'].next_batch())
-    stats = meta_step(tr.model, tr.opt, ms.phi, ms.outer_opt, train_batches, val_batch, ms.inner_loss, ms.outer_loss,
-                      update=ms.update, **ms.kwargs)
+    if ms.tracked: stats = _horizon_meta_step(tr, to(tr.data['meta_val'].next_batch()))
+    else:
+        train_batches = [to(tr.data['meta_train'].next_batch()) for _ in range(ms.inner_steps)]
+        val_batch = to(tr.data['meta_val'].next_batch())
+        stats = meta_step(tr.model, tr.opt, ms.phi, ms.outer_opt, train_batches, val_batch, ms.inner_loss, ms.outer_loss,
+                          update=ms.update, **ms.kwargs)
+    ms.last_hypergrad = stats['hypergrad']
     rec = dict(step=tr.step, **{k: (float(v) if isinstance(v, (int, float)) or (torch.is_tensor(v) and v.numel() == 1) else v)
                                  for k, v in stats.items() if isinstance(v, (int, float, str)) or (torch.is_tensor(v) and v.numel() == 1)})
     rec['phi'] = {n: p.detach().cpu().flatten().tolist() for n, p in ms.phi.items()}
@@ -251,6 +266,35 @@ def run_meta_step(tr: Trainer) -> dict:
         for n, p in ms.phi.items():
             for i, v in enumerate(p.detach().flatten().tolist()): tr.log_scalar(f'meta/{n}/{i}', v)
     return rec
+
+# %% ../nbs/60_train.ipynb #95f999b9
+def track_step(tr: Trainer, batch):
+    "Carry the long-horizon tangents through the optimiser step `tr` is about to take on `batch`."
+    ms, t0 = tr.meta, time.perf_counter()
+    theta = tr.theta()
+    if ms.tangents is None:
+        ref = next(iter(theta.values()))
+        dirs = tangent_directions(ms.mode, phi_vector(ms.phi).numel(), seed=ms.seed * 1_000_003 + len(tr.meta_history),
+                                  dtype=ref.dtype, device=ref.device)
+        ms.tangents = Tangents(theta, dirs)
+    tangent_step(tr.model, tr.opt, ms.phi, ms.tangents, batch, tr.loss_fn, lr_mults=ms.kwargs.get('lr_mults'),
+                 grad_clip=tr.grad_clip, no_grad=[n for n, p in theta.items() if p.grad is None])
+    ms.track_s += time.perf_counter() - t0
+
+def _horizon_meta_step(tr: Trainer, val_batch) -> dict:
+    "The meta step of a long-horizon mode: hypergradient through the tracked horizon, outer step, new horizon."
+    ms, kw, t0 = tr.meta, tr.meta.kwargs, time.perf_counter()
+    if ms.tangents is None: raise RuntimeError('a long-horizon meta step before any tracked step')
+    grads, info = tangent_hypergradient(tr.model, tr.opt, ms.phi, ms.tangents, val_batch, ms.outer_loss,
+                                        l1_penalty(kw.get('scales'), kw.get('meta_l1', 0.0)))
+    before = {n: p.detach().clone() for n, p in ms.phi.items()}
+    if ms.update: apply_hypergradient(ms.phi, ms.outer_opt, grads, kw.get('project'))
+    horizon, track_s = ms.tangents.steps, ms.track_s
+    ms.tangents, ms.track_s = None, 0.0
+    norm = lambda d: math.sqrt(sum(float((v * v).sum()) for v in d.values()))
+    return dict(mode=ms.mode, horizon=horizon, loss_out_before=float(info['loss_out']), hypergrad_norm=norm(grads),
+                phi_step_norm=norm({n: p.detach() - before[n] for n, p in ms.phi.items()}),
+                time_s=time.perf_counter() - t0, track_s=track_s, hypergrad=grads)
 
 # %% ../nbs/60_train.ipynb #91a8055e
 def fit(tr: Trainer) -> list:

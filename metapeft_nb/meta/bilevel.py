@@ -15,20 +15,23 @@ from ..backbones import no_dropout
 from ..optim import PeftOptimizer, functional_state, functional_step, lr_schedule, slot_param_groups
 
 # %% auto #0
-__all__ = ['META_MODES', 'check_meta_mode', 'xy_loss', 'lookahead', 'hypergradient', 'outer_optimizer', 'l1_penalty', 'meta_step']
+__all__ = ['META_MODES', 'TRACKED_MODES', 'check_meta_mode', 'xy_loss', 'lookahead', 'hypergradient', 'outer_optimizer',
+           'l1_penalty', 'apply_hypergradient', 'meta_step']
 
 # %% ../../nbs/50_meta.bilevel.ipynb #de797262
-META_MODES = ('first_order', 'unrolled', 'implicit')
+META_MODES = ('first_order', 'unrolled', 'implicit')   # look-ahead modes: one meta step computes the hypergradient
+TRACKED_MODES = ('forward', 'forward_random')           # long-horizon modes (`meta.horizon`): tangents carried along the training
 
-def check_meta_mode(meta_mode: str,                # 'first_order', 'unrolled' or 'implicit'
+def check_meta_mode(meta_mode: str,                # one of META_MODES or TRACKED_MODES
                     meta_params: Sequence[str] = ('scale',)  # meta-parameter types in use
                    ):
     "Refuse a mode that cannot give the requested meta-parameter types a gradient (`ConfigError`)."
-    if meta_mode not in META_MODES: raise ConfigError(f'meta_mode={meta_mode!r}: must be one of {", ".join(META_MODES)}')
-    if 'lr' in meta_params and meta_mode != 'unrolled':
+    modes = META_MODES + TRACKED_MODES
+    if meta_mode not in modes: raise ConfigError(f'meta_mode={meta_mode!r}: must be one of {", ".join(modes)}')
+    if 'lr' in meta_params and meta_mode not in ('unrolled',) + TRACKED_MODES:
         raise ConfigError(f"meta_params includes 'lr' but meta_mode={meta_mode!r}: a learning rate acts only in the "
-                          "optimiser update, not in the forward, so only meta_mode='unrolled' gives it a gradient "
-                          "(use meta_mode=unrolled, or drop 'lr' from meta_params)")
+                          "optimiser update, not in the forward, so only meta_mode='unrolled' or a long-horizon mode "
+                          f"({', '.join(TRACKED_MODES)}) gives it a gradient (or drop 'lr' from meta_params)")
 
 # %% ../../nbs/50_meta.bilevel.ipynb #ce8a595f
 def xy_loss(criterion: Callable[[Tensor, Tensor], Tensor]  # e.g. `F.cross_entropy` or a `heads` loss
@@ -161,6 +164,18 @@ def l1_penalty(scales: Callable[[Mapping[str, Tensor]], Tensor],  # φ -> all sl
     if not meta_l1: return None
     return lambda phi: meta_l1 * scales(phi).sum()
 
+def apply_hypergradient(phi: Mapping[str, Tensor], outer_opt: torch.optim.Optimizer, grads: Mapping[str, Tensor],
+                        project: Optional[Callable] = None):
+    "One outer step on φ with `grads` as its gradient (φ's own `.grad` left as it was), then the projection."
+    saved = {n: p.grad for n, p in phi.items()}
+    try:
+        for n, p in phi.items(): p.grad = grads[n].to(p.dtype)
+        outer_opt.step()
+    finally:
+        for n, p in phi.items(): p.grad = saved[n]
+    if project is not None:
+        with torch.no_grad(): project(phi)
+
 def _theta_of(opt: PeftOptimizer) -> dict:
     return {n: p for g in opt.param_groups for n, p in zip(g['param_names'], g['params'])}
 
@@ -185,6 +200,8 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
              ) -> dict:
     "One meta step: hypergradient by `mode`, one outer step on φ, projection; returns statistics."
     check_meta_mode(mode, ['scale', 'lr'] if lr_mults is not None else ['scale'])
+    if mode in TRACKED_MODES: raise ConfigError(f'meta_mode={mode!r} carries tangents along the real training: '
+                                                'the Trainer runs it (`meta.horizon`), not a single meta step')
     if meta_l1 and scales is None: raise ValueError('meta_l1 > 0 needs `scales` (φ -> slot scales)')
     if len(train_batches) < 1: raise ValueError('a meta step needs at least one meta_train batch')
     t0 = time.perf_counter()
@@ -206,15 +223,7 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
         grads, info = hypergradient(model, {n: p.detach() for n, p in theta.items()}, phi, fs, train_batches, val_batch,
                                     mode=mode, neumann_terms=neumann_terms, neumann_alpha=neumann_alpha, **kw)
         before = {n: p.detach().clone() for n, p in phi.items()}
-        if update:
-            saved = {n: p.grad for n, p in phi.items()}
-            try:
-                for n, p in phi.items(): p.grad = grads[n].to(p.dtype)
-                outer_opt.step()
-            finally:
-                for n, p in phi.items(): p.grad = saved[n]
-            if project is not None:
-                with torch.no_grad(): project(phi)
+        if update: apply_hypergradient(phi, outer_opt, grads, project)
         after = None
         if eval_after:
             _, info2 = hypergradient(model, {n: p.detach() for n, p in theta.items()}, phi, fs, train_batches, val_batch,
