@@ -23,7 +23,7 @@ __all__ = ['MetaMode', 'VALIDATORS', 'FIELDS_', 'RULES', 'SLOT_METHODS', 'LORA_T
            'resolve_meta_freq']
 
 # %% ../nbs/01_config.ipynb #e907aedf
-MetaMode = Literal['first_order', 'unrolled', 'implicit', 'forward', 'forward_random']
+MetaMode = Literal['first_order', 'unrolled', 'implicit', 'forward', 'forward_random', 'replay']
 
 def opt(default, doc: str, identity: bool = True):
     "A dataclass field with its one-line `doc`; `identity=False`: the option does not change what a run computes."
@@ -132,7 +132,7 @@ class Config:
     grad_clip: Optional[float] = opt(None, 'clip the gradient norm of θ to this (null: no clipping)')
     # --- meta-learning (DESIGN section 4)
     use_meta: bool = opt(False, 'meta-learn the PEFT hyperparameters φ')
-    meta_mode: MetaMode = opt('unrolled', 'hypergradient: first_order, unrolled (exact through K look-ahead steps), implicit (Neumann), forward (exact through the real training steps since the last meta step, one tangent per meta-parameter) or forward_random (its one-random-direction estimate)')
+    meta_mode: MetaMode = opt('unrolled', 'hypergradient: first_order, unrolled (exact through K look-ahead steps), implicit (Neumann), replay (exact through the real training steps since the last meta step, by reverse mode), forward (the same by forward-mode tangents, one per meta-parameter) or forward_random (a one-random-direction estimate of it)')
     meta_params: list = opt(['scale'], 'meta-parameter types among scale, lr, rank')
     meta_data_ratio: float = opt(0.2, 'fraction of each class\'s training images set aside for meta_train + meta_val')
     meta_inner_steps: int = opt(1, 'look-ahead steps K of a meta step')
@@ -369,9 +369,9 @@ def _check_fields(cfg):
 # %% ../nbs/01_config.ipynb #9ac4b184
 @rule('meta_params', 'meta_mode')
 def lr_needs_unrolled(c):
-    "`lr` meta-parameters need a hypergradient through the optimiser update: `meta_mode` unrolled, forward or forward_random."
-    if c.use_meta and 'lr' in c.meta_params and c.meta_mode not in ('unrolled', 'forward', 'forward_random'):
-        return (f"meta_params={c.meta_params}: 'lr' needs meta_mode=unrolled, forward or forward_random (the hypergradients "
+    "`lr` meta-parameters need a hypergradient through the optimiser update: `meta_mode` unrolled, replay, forward or forward_random."
+    if c.use_meta and 'lr' in c.meta_params and c.meta_mode not in ('unrolled', 'replay', 'forward', 'forward_random'):
+        return (f"meta_params={c.meta_params}: 'lr' needs meta_mode=unrolled, replay, forward or forward_random (the hypergradients "
                 f"that go through the optimiser update, where a learning rate acts); got meta_mode={c.meta_mode}")
 
 @rule('use_meta', 'meta_data_ratio')

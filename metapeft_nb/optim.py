@@ -11,7 +11,7 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'RULES', 'lr_schedule', 'slot_param_groups', 'safe_sqrt', 'sgd_update', 'adamw_init', 'adamw_update',
-           'functional_step', 'PeftOptimizer', 'functional_state']
+           'functional_step', 'clip_like_torch', 'PeftOptimizer', 'functional_state']
 
 # %% ../nbs/45_optim.ipynb #67e59be8
 SCHEDULES = ('cosine', 'constant')
@@ -127,6 +127,14 @@ def functional_step(fstate: dict,                  # functional optimiser state 
             if g is None: continue
             new_theta[n], new_state[n] = rule(theta[n], g, fstate['state'].get(n, {}), lr, grp['hyper'])
     return new_theta, {**fstate, 't': fstate['t'] + 1, 'state': new_state}
+
+# %% ../nbs/45_optim.ipynb #f69815e8
+def clip_like_torch(g: Mapping[str, Optional[Tensor]], max_norm: Optional[float]) -> dict:
+    "What `torch.nn.utils.clip_grad_norm_(max_norm)` does to the gradients, out of place and differentiable."
+    if not max_norm: return dict(g)
+    total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(v) for v in g.values() if v is not None]))
+    c = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    return {n: None if v is None else v * c for n, v in g.items()}
 
 # %% ../nbs/45_optim.ipynb #4d10f48b
 def _hyper(rule: str, group: dict) -> dict:

@@ -12,7 +12,7 @@ import torch, torch.nn as nn
 from .io import ConfigError, RunError, save_verified, load_verified, torch_bytes
 from .optim import PeftOptimizer
 from .meta.bilevel import TRACKED_MODES, apply_hypergradient, l1_penalty, meta_step
-from .meta.horizon import Tangents, phi_vector, tangent_directions, tangent_hypergradient, tangent_step
+from .meta.horizon import Replay, Tangents, phi_vector, replay_hypergradient, tangent_directions, tangent_hypergradient, tangent_step
 
 # %% auto #0
 __all__ = ['rng_state', 'set_rng_state', 'resolve_precision', 'autocast', 'deterministic', 'NonFiniteError', 'MetaSchedule',
@@ -79,8 +79,8 @@ class MetaSchedule:
         self.phi, self.outer_opt, self.inner_loss, self.outer_loss = phi, outer_opt, inner_loss, outer_loss
         self.every, self.inner_steps, self.update, self.describe, self.kwargs = every, inner_steps, update, describe, kwargs
         self.mode, self.seed = kwargs.get('mode', 'unrolled'), seed
-        self.tracked = self.mode in TRACKED_MODES   # long-horizon: tangents carried through every real step (training state)
-        self.tangents, self.track_s, self.last_hypergrad = None, 0.0, None
+        self.tracked = self.mode in TRACKED_MODES   # long-horizon: what each real step leaves for the meta step is training state
+        self.carried, self.track_s, self.last_hypergrad = None, 0.0, None   # carried: `Tangents` or `Replay` of the horizon
 
 # %% ../nbs/60_train.ipynb #d514e96a
 class Trainer:
@@ -121,7 +121,7 @@ class Trainer:
         if meta is not None and not all(k in data for k in ('meta_train', 'meta_val')):
             raise ValueError('meta-learning needs the meta_train and meta_val streams (build DataLoaders with a meta split)')
         if meta is not None and meta.tracked and (gather is not None or all_mean is not None or self.train_model is not model):
-            raise ConfigError(f'meta_mode={meta.mode} carries tangents through the real steps of one process and is not '
+            raise ConfigError(f'meta_mode={meta.mode} differentiates through the real steps of one process and is not '
                               'available in a distributed run: use meta_mode=unrolled, first_order or implicit')
         self.scaler = torch.amp.GradScaler('cuda') if self.precision == 'fp16' else None
         self.step, self.epoch, self.history, self.meta_history, self.good_step = 0, 0, [], [], None
@@ -142,7 +142,7 @@ class Trainer:
                  epoch_accs=torch.tensor([r[1] for r in per_rank], dtype=torch.float64))
         if self.meta is not None:
             d.update(phi={n: p.detach().clone() for n, p in self.meta.phi.items()}, outer_opt=self.meta.outer_opt.state_dict())
-            if self.meta.tangents is not None: d.update(tangents=self.meta.tangents.state_dict(), track_s=self.meta.track_s)
+            if self.meta.carried is not None: d.update(carried=self.meta.carried.state_dict(), track_s=self.meta.track_s)
         if self.scaler is not None: d['scaler'] = self.scaler.state_dict()
         return d
 
@@ -163,7 +163,8 @@ class Trainer:
         if self.meta is not None:
             for n, p in self.meta.phi.items(): p.copy_(d['phi'][n])
             self.meta.outer_opt.load_state_dict(d['outer_opt'])
-            self.meta.tangents = Tangents.from_state_dict(d['tangents']) if 'tangents' in d else None
+            kind = Replay if self.meta.mode == 'replay' else Tangents
+            self.meta.carried = kind.from_state_dict(d['carried']) if 'carried' in d else None
             self.meta.track_s = float(d.get('track_s', 0.0))
         if self.scaler is not None and 'scaler' in d: self.scaler.load_state_dict(d['scaler'])
         self.step, self.epoch = int(d['step']), int(d['epoch'])
@@ -269,28 +270,34 @@ def run_meta_step(tr: Trainer) -> dict:
 
 # %% ../nbs/60_train.ipynb #95f999b9
 def track_step(tr: Trainer, batch):
-    "Carry the long-horizon tangents through the optimiser step `tr` is about to take on `batch`."
+    "Carry the long-horizon state through the optimiser step `tr` is about to take on `batch` (tangents, or the replay's record)."
     ms, t0 = tr.meta, time.perf_counter()
     theta = tr.theta()
-    if ms.tangents is None:
+    if ms.carried is None and ms.mode == 'replay': ms.carried = Replay(tr.opt)
+    elif ms.carried is None:
         ref = next(iter(theta.values()))
         dirs = tangent_directions(ms.mode, phi_vector(ms.phi).numel(), seed=ms.seed * 1_000_003 + len(tr.meta_history),
                                   dtype=ref.dtype, device=ref.device)
-        ms.tangents = Tangents(theta, dirs)
-    tangent_step(tr.model, tr.opt, ms.phi, ms.tangents, batch, tr.loss_fn, lr_mults=ms.kwargs.get('lr_mults'),
-                 grad_clip=tr.grad_clip, no_grad=[n for n, p in theta.items() if p.grad is None])
+        ms.carried = Tangents(theta, dirs)
+    no_grad = [n for n, p in theta.items() if p.grad is None]   # the real step leaves these alone
+    if ms.mode == 'replay': ms.carried.record(batch, no_grad)
+    else: tangent_step(tr.model, tr.opt, ms.phi, ms.carried, batch, tr.loss_fn, lr_mults=ms.kwargs.get('lr_mults'),
+                       grad_clip=tr.grad_clip, no_grad=no_grad)
     ms.track_s += time.perf_counter() - t0
 
 def _horizon_meta_step(tr: Trainer, val_batch) -> dict:
-    "The meta step of a long-horizon mode: hypergradient through the tracked horizon, outer step, new horizon."
+    "The meta step of a long-horizon mode: hypergradient through the horizon, outer step, a new horizon."
     ms, kw, t0 = tr.meta, tr.meta.kwargs, time.perf_counter()
-    if ms.tangents is None: raise RuntimeError('a long-horizon meta step before any tracked step')
-    grads, info = tangent_hypergradient(tr.model, tr.opt, ms.phi, ms.tangents, val_batch, ms.outer_loss,
-                                        l1_penalty(kw.get('scales'), kw.get('meta_l1', 0.0)))
+    if ms.carried is None: raise RuntimeError('a long-horizon meta step before any tracked step')
+    penalty = l1_penalty(kw.get('scales'), kw.get('meta_l1', 0.0))
+    if ms.mode == 'replay':
+        grads, info = replay_hypergradient(tr.model, tr.opt, ms.phi, ms.carried, val_batch, ms.inner_loss, ms.outer_loss,
+                                           kw.get('lr_mults'), penalty, tr.grad_clip)
+    else: grads, info = tangent_hypergradient(tr.model, tr.opt, ms.phi, ms.carried, val_batch, ms.outer_loss, penalty)
     before = {n: p.detach().clone() for n, p in ms.phi.items()}
     if ms.update: apply_hypergradient(ms.phi, ms.outer_opt, grads, kw.get('project'))
-    horizon, track_s = ms.tangents.steps, ms.track_s
-    ms.tangents, ms.track_s = None, 0.0
+    horizon, track_s = ms.carried.steps, ms.track_s
+    ms.carried, ms.track_s = None, 0.0
     norm = lambda d: math.sqrt(sum(float((v * v).sum()) for v in d.values()))
     return dict(mode=ms.mode, horizon=horizon, loss_out_before=float(info['loss_out']), hypergrad_norm=norm(grads),
                 phi_step_norm=norm({n: p.detach() - before[n] for n, p in ms.phi.items()}),

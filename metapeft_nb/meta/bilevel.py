@@ -12,7 +12,7 @@ from torch.func import functional_call
 from torch.nn.attention import sdpa_kernel, SDPBackend
 from ..config import ConfigError
 from ..backbones import no_dropout
-from ..optim import PeftOptimizer, functional_state, functional_step, lr_schedule, slot_param_groups
+from ..optim import PeftOptimizer, clip_like_torch, functional_state, functional_step, lr_schedule, slot_param_groups
 
 # %% auto #0
 __all__ = ['META_MODES', 'TRACKED_MODES', 'check_meta_mode', 'xy_loss', 'lookahead', 'hypergradient', 'outer_optimizer',
@@ -20,7 +20,7 @@ __all__ = ['META_MODES', 'TRACKED_MODES', 'check_meta_mode', 'xy_loss', 'lookahe
 
 # %% ../../nbs/50_meta.bilevel.ipynb #de797262
 META_MODES = ('first_order', 'unrolled', 'implicit')   # look-ahead modes: one meta step computes the hypergradient
-TRACKED_MODES = ('forward', 'forward_random')           # long-horizon modes (`meta.horizon`): tangents carried along the training
+TRACKED_MODES = ('forward', 'forward_random', 'replay') # long-horizon modes (`meta.horizon`): through the real training since the last meta step
 
 def check_meta_mode(meta_mode: str,                # one of META_MODES or TRACKED_MODES
                     meta_params: Sequence[str] = ('scale',)  # meta-parameter types in use
@@ -57,6 +57,7 @@ def lookahead(model: nn.Module,                # the model (frozen backbone read
               lr_mults: Optional[Callable[[Mapping[str, Tensor]], Mapping]] = None,  # φ -> {group key: lr multiplier}
               create_graph: bool = False,      # keep the graph through the updates (unrolled)
               buffers: Optional[dict] = None,  # buffers to run with (default: copies of the model's)
+              grad_clip: Optional[float] = None,  # clip each gradient as the trainer does (`optim.clip_like_torch`)
              ) -> tuple[dict, dict, list]:
     "K functional optimiser updates of θ: `(θ_K, fstate_K, inner losses)`."
     names = _model_names(model)
@@ -68,7 +69,7 @@ def lookahead(model: nn.Module,                # the model (frozen backbone read
     for batch in batches:
         loss = inner_loss(_caller(model, {**buffers, **th, **phi_m}), batch)
         gs = torch.autograd.grad(loss, list(th.values()), create_graph=create_graph, allow_unused=True)
-        th, fs = functional_step(fs, th, dict(zip(th, gs)), mult)
+        th, fs = functional_step(fs, th, clip_like_torch(dict(zip(th, gs)), grad_clip), mult)
         if not create_graph:
             th = {n: v.detach().requires_grad_(True) for n, v in th.items()}
             fs = {**fs, 'state': {n: {k: x.detach() if isinstance(x, Tensor) else x for k, x in s.items()} for n, s in fs['state'].items()}}
@@ -103,24 +104,25 @@ def hypergradient(model: nn.Module, theta: Mapping[str, Tensor], phi: Mapping[st
                   penalty: Optional[Callable] = None,   # φ -> scalar added to the outer loss (meta_l1·Σs)
                   neumann_terms: int = 5,            # J (implicit)
                   neumann_alpha: float | str | None = 0.1,  # α (implicit); 'auto' or None: 1/λ_max(H) by power iteration
+                  grad_clip: Optional[float] = None, # clip the look-ahead's gradients as the trainer does
                  ) -> tuple[dict, dict]:
     "dF/dφ by the chosen mode (no check of `lr` support: see `check_meta_mode`), and `dict(loss_out, loss_in, theta)`."
     if mode not in META_MODES: raise ConfigError(f'mode={mode!r}: must be one of {", ".join(META_MODES)}')
     if mode != 'first_order':   # second order: fused attention kernels have no double backward
         with sdpa_kernel(SDPBackend.MATH):
             return _hypergradient(model, theta, phi, fstate, train_batches, val_batch, inner_loss, outer_loss, mode,
-                                  lr_mults, penalty, neumann_terms, neumann_alpha)
+                                  lr_mults, penalty, neumann_terms, neumann_alpha, grad_clip)
     return _hypergradient(model, theta, phi, fstate, train_batches, val_batch, inner_loss, outer_loss, mode,
-                          lr_mults, penalty, neumann_terms, neumann_alpha)
+                          lr_mults, penalty, neumann_terms, neumann_alpha, grad_clip)
 
 def _hypergradient(model, theta, phi, fstate, train_batches, val_batch, inner_loss, outer_loss, mode,
-                   lr_mults, penalty, neumann_terms, neumann_alpha):
+                   lr_mults, penalty, neumann_terms, neumann_alpha, grad_clip=None):
     ph = {n: v.detach().requires_grad_(True) for n, v in phi.items()}
     names = _model_names(model)
     phi_m = {n: v for n, v in ph.items() if n in names}
     buffers = {n: b.clone() for n, b in model.named_buffers(remove_duplicate=False)}
     th, fs, losses = lookahead(model, theta, ph, fstate, train_batches, inner_loss, lr_mults,
-                               create_graph=(mode == 'unrolled'), buffers=buffers)
+                               create_graph=(mode == 'unrolled'), buffers=buffers, grad_clip=grad_clip)
     out = outer_loss(_caller(model, {**buffers, **th, **phi_m}), val_batch)
     obj = out + penalty(ph) if penalty is not None else out
     pl = list(ph.values())
