@@ -81,6 +81,7 @@ class MetaSchedule:
         self.mode, self.seed = kwargs.get('mode', 'unrolled'), seed
         self.tracked = self.mode in TRACKED_MODES   # long-horizon: what each real step leaves for the meta step is training state
         self.carried, self.track_s, self.last_hypergrad = None, 0.0, None   # carried: `Tangents` or `Replay` of the horizon
+        self.eig = {}   # implicit with α auto: the power iteration's last vector (warm start; training state)
 
 # %% ../nbs/60_train.ipynb #d514e96a
 class Trainer:
@@ -143,6 +144,7 @@ class Trainer:
         if self.meta is not None:
             d.update(phi={n: p.detach().clone() for n, p in self.meta.phi.items()}, outer_opt=self.meta.outer_opt.state_dict())
             if self.meta.carried is not None: d.update(carried=self.meta.carried.state_dict(), track_s=self.meta.track_s)
+            if self.meta.eig.get('vector') is not None: d['eig'] = dict(vector=list(self.meta.eig['vector']), value=self.meta.eig['value'])
         if self.scaler is not None: d['scaler'] = self.scaler.state_dict()
         return d
 
@@ -166,6 +168,7 @@ class Trainer:
             kind = Replay if self.meta.mode == 'replay' else Tangents
             self.meta.carried = kind.from_state_dict(d['carried']) if 'carried' in d else None
             self.meta.track_s = float(d.get('track_s', 0.0))
+            self.meta.eig = dict(vector=list(d['eig']['vector']), value=float(d['eig']['value'])) if 'eig' in d else {}
         if self.scaler is not None and 'scaler' in d: self.scaler.load_state_dict(d['scaler'])
         self.step, self.epoch = int(d['step']), int(d['epoch'])
         self.history, self.meta_history = json.loads(d['history']), json.loads(d['meta_history'])
@@ -253,7 +256,7 @@ def run_meta_step(tr: Trainer) -> dict:
         train_batches = [to(tr.data['meta_train'].next_batch()) for _ in range(ms.inner_steps)]
         val_batch = to(tr.data['meta_val'].next_batch())
         stats = meta_step(tr.model, tr.opt, ms.phi, ms.outer_opt, train_batches, val_batch, ms.inner_loss, ms.outer_loss,
-                          update=ms.update, **ms.kwargs)
+                          update=ms.update, eig_state=ms.eig if ms.mode == 'implicit' else None, **ms.kwargs)
     ms.last_hypergrad = stats['hypergrad']
     rec = dict(step=tr.step, **{k: (float(v) if isinstance(v, (int, float)) or (torch.is_tensor(v) and v.numel() == 1) else v)
                                  for k, v in stats.items() if isinstance(v, (int, float, str)) or (torch.is_tensor(v) and v.numel() == 1)})

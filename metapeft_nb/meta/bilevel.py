@@ -81,17 +81,23 @@ def _flat_dot(xs, ys): return sum((x * y).sum() for x, y in zip(xs, ys) if x is 
 
 def _zeros_if_none(gs, like): return [torch.zeros_like(l) if g is None else g for g, l in zip(gs, like)]
 
-def _top_eigenvalue(hvp, start, iters: int = 20) -> float:
+def _top_eigenvalue(hvp, start, iters: int = 20,
+                    warm: Optional[dict] = None,  # {} or the previous meta step's {'vector'}: start there, stop once λ settles; updated
+                    tol: float = 1e-3) -> float:
     "Largest |eigenvalue| of H by power iteration on Hessian-vector products (for `neumann_alpha='auto'`)."
-    p = [torch.randn_like(x) if float(_flat_dot(start, start)) == 0 else x for x in start]
-    lam = 0.0
-    for _ in range(iters):
+    prev = None if warm is None else warm.get('vector')
+    if prev is not None and [tuple(v.shape) for v in prev] != [tuple(x.shape) for x in start]: prev = None
+    p = list(prev) if prev is not None else [torch.randn_like(x) if float(_flat_dot(start, start)) == 0 else x for x in start]
+    lam, count = 0.0, 0
+    for k in range(iters):
         n = math.sqrt(float(_flat_dot(p, p)))
         if n == 0: break
         p = [x / n for x in p]
-        hp = hvp(p)
-        lam = math.sqrt(float(_flat_dot(hp, hp)))
+        hp = hvp(p); count += 1
+        lam, before = math.sqrt(float(_flat_dot(hp, hp))), lam
         p = [x.detach() for x in hp]
+        if prev is not None and k > 0 and abs(lam - before) <= tol * lam: break   # warm: converged
+    if warm is not None: warm.update(vector=[x.detach().clone() for x in p], value=lam, hvps=count)
     return max(lam, 1e-12)
 
 def hypergradient(model: nn.Module, theta: Mapping[str, Tensor], phi: Mapping[str, Tensor], fstate: dict,
@@ -105,18 +111,19 @@ def hypergradient(model: nn.Module, theta: Mapping[str, Tensor], phi: Mapping[st
                   neumann_terms: int = 5,            # J (implicit)
                   neumann_alpha: float | str | None = 0.1,  # α (implicit); 'auto' or None: 1/λ_max(H) by power iteration
                   grad_clip: Optional[float] = None, # clip the look-ahead's gradients as the trainer does
+                  eig_state: Optional[dict] = None,  # implicit, α auto: the power iteration's vector, kept between meta steps
                  ) -> tuple[dict, dict]:
     "dF/dφ by the chosen mode (no check of `lr` support: see `check_meta_mode`), and `dict(loss_out, loss_in, theta)`."
     if mode not in META_MODES: raise ConfigError(f'mode={mode!r}: must be one of {", ".join(META_MODES)}')
     if mode != 'first_order':   # second order: fused attention kernels have no double backward
         with sdpa_kernel(SDPBackend.MATH):
             return _hypergradient(model, theta, phi, fstate, train_batches, val_batch, inner_loss, outer_loss, mode,
-                                  lr_mults, penalty, neumann_terms, neumann_alpha, grad_clip)
+                                  lr_mults, penalty, neumann_terms, neumann_alpha, grad_clip, eig_state)
     return _hypergradient(model, theta, phi, fstate, train_batches, val_batch, inner_loss, outer_loss, mode,
-                          lr_mults, penalty, neumann_terms, neumann_alpha, grad_clip)
+                          lr_mults, penalty, neumann_terms, neumann_alpha, grad_clip, eig_state)
 
 def _hypergradient(model, theta, phi, fstate, train_batches, val_batch, inner_loss, outer_loss, mode,
-                   lr_mults, penalty, neumann_terms, neumann_alpha, grad_clip=None):
+                   lr_mults, penalty, neumann_terms, neumann_alpha, grad_clip=None, eig_state=None):
     ph = {n: v.detach().requires_grad_(True) for n, v in phi.items()}
     names = _model_names(model)
     phi_m = {n: v for n, v in ph.items() if n in names}
@@ -125,7 +132,7 @@ def _hypergradient(model, theta, phi, fstate, train_batches, val_batch, inner_lo
                                create_graph=(mode == 'unrolled'), buffers=buffers, grad_clip=grad_clip)
     out = outer_loss(_caller(model, {**buffers, **th, **phi_m}), val_batch)
     obj = out + penalty(ph) if penalty is not None else out
-    pl = list(ph.values())
+    pl, hvps = list(ph.values()), [0]   # hvps: Hessian-vector products taken (implicit)
     if mode in ('first_order', 'unrolled'):
         g = _zeros_if_none(torch.autograd.grad(obj, pl, allow_unused=True), pl)
     else:
@@ -137,8 +144,10 @@ def _hypergradient(model, theta, phi, fstate, train_batches, val_batch, inner_lo
         l_in = l_in + sum(0.5 * wd[n] * (v * v).sum() for n, v in th.items() if wd.get(n, 0.0) != 0)
         g_in = _zeros_if_none(torch.autograd.grad(l_in, tl, create_graph=True, allow_unused=True), tl)
         v = [torch.zeros_like(x) for x in b]
-        hvp = lambda p: _zeros_if_none(torch.autograd.grad(_flat_dot(g_in, p), tl, retain_graph=True, allow_unused=True), tl)
-        if neumann_terms > 0 and neumann_alpha in (None, 'auto'): neumann_alpha = 1.0 / _top_eigenvalue(hvp, b)
+        def hvp(p):
+            hvps[0] += 1
+            return _zeros_if_none(torch.autograd.grad(_flat_dot(g_in, p), tl, retain_graph=True, allow_unused=True), tl)
+        if neumann_terms > 0 and neumann_alpha in (None, 'auto'): neumann_alpha = 1.0 / _top_eigenvalue(hvp, b, warm=eig_state)
         if neumann_terms > 0:
             p, v = list(b), list(b)
             for _ in range(neumann_terms - 1):
@@ -150,7 +159,7 @@ def _hypergradient(model, theta, phi, fstate, train_batches, val_batch, inner_lo
         g = [a - c for a, c in zip(g_direct, mixed)]
     grads = {n: gi.detach() for n, gi in zip(ph, g)}
     return grads, dict(loss_out=obj.detach(), loss_in=torch.stack(losses).mean() if losses else None,
-                       theta={n: v.detach() for n, v in th.items()})
+                       theta={n: v.detach() for n, v in th.items()}, hvps=hvps[0])
 
 # %% ../../nbs/50_meta.bilevel.ipynb #9f03e72a
 def outer_optimizer(phi: Mapping[str, Tensor] | Sequence[Tensor],  # φ (leaf tensors)
@@ -199,6 +208,7 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
               neumann_alpha: float | str | None = 0.1,  # meta_neumann_alpha ('auto' or None: 1/λ_max(H), estimated)
               eval_after: bool = True,       # also measure the outer loss after the update
               update: bool = True,           # False: compute everything, leave φ alone (tests, dry runs)
+              eig_state: Optional[dict] = None,  # implicit with α auto: warm-start the power iteration here (updated)
              ) -> dict:
     "One meta step: hypergradient by `mode`, one outer step on φ, projection; returns statistics."
     check_meta_mode(mode, ['scale', 'lr'] if lr_mults is not None else ['scale'])
@@ -223,7 +233,7 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
         cx.enter_context(torch.autocast(device_type=dev_type, enabled=False))
         fs = functional_state(opt)
         grads, info = hypergradient(model, {n: p.detach() for n, p in theta.items()}, phi, fs, train_batches, val_batch,
-                                    mode=mode, neumann_terms=neumann_terms, neumann_alpha=neumann_alpha, **kw)
+                                    mode=mode, neumann_terms=neumann_terms, neumann_alpha=neumann_alpha, eig_state=eig_state, **kw)
         before = {n: p.detach().clone() for n, p in phi.items()}
         if update: apply_hypergradient(phi, outer_opt, grads, project)
         after = None
@@ -234,5 +244,5 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
     gn = math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
     dphi = math.sqrt(sum(float(((p.detach() - before[n]) ** 2).sum()) for n, p in phi.items()))
     return dict(mode=mode, inner_steps=len(train_batches), loss_out_before=float(info['loss_out']), loss_out_after=after,
-                loss_in=float(info['loss_in']), hypergrad_norm=gn, phi_step_norm=dphi,
+                loss_in=float(info['loss_in']), hypergrad_norm=gn, phi_step_norm=dphi, hvps=info['hvps'],
                 time_s=time.perf_counter() - t0, hypergrad=grads)
