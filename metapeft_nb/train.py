@@ -129,82 +129,89 @@ class Trainer:
         self.epoch_losses, self.epoch_accs = [], []   # of the epoch in progress (saved, so a resumed epoch reports the same means)
         self._writer = None
 
-    # ---- state
     def theta(self) -> dict:
         return {n: p for g in self.opt.param_groups for n, p in zip(g['param_names'], g['params'])}
 
-    def state_dict(self, per_rank: Optional[list] = None) -> dict:
-        "Everything that decides the rest of the run, as tensors and plain containers (`per_rank`: every rank's epoch losses and accuracies)."
-        per_rank = per_rank or [(self.epoch_losses, self.epoch_accs)]
-        d = dict(step=self.step, epoch=self.epoch, theta={n: p.detach().clone() for n, p in self.theta().items()},
-                 opt=_plain_opt_state(self.opt), data=self.data.state_dict(), rng=rng_state(),
-                 history=json.dumps(self.history), meta_history=json.dumps(self.meta_history),
-                 epoch_losses=torch.tensor([r[0] for r in per_rank], dtype=torch.float64),
-                 epoch_accs=torch.tensor([r[1] for r in per_rank], dtype=torch.float64))
-        if self.meta is not None:
-            d.update(phi={n: p.detach().clone() for n, p in self.meta.phi.items()}, outer_opt=self.meta.outer_opt.state_dict())
-            if self.meta.carried is not None: d.update(carried=self.meta.carried.state_dict(), track_s=self.meta.track_s)
-            if self.meta.eig.get('vector') is not None: d['eig'] = dict(vector=list(self.meta.eig['vector']), value=self.meta.eig['value'])
-        if self.scaler is not None: d['scaler'] = self.scaler.state_dict()
-        return d
+# %% ../nbs/60_train.ipynb #3d01d6f1
+def _state_dict(self, per_rank: Optional[list] = None) -> dict:
+    "Everything that decides the rest of the run, as tensors and plain containers (`per_rank`: every rank's epoch losses and accuracies)."
+    per_rank = per_rank or [(self.epoch_losses, self.epoch_accs)]
+    d = dict(step=self.step, epoch=self.epoch, theta={n: p.detach().clone() for n, p in self.theta().items()},
+             opt=_plain_opt_state(self.opt), data=self.data.state_dict(), rng=rng_state(),
+             history=json.dumps(self.history), meta_history=json.dumps(self.meta_history),
+             epoch_losses=torch.tensor([r[0] for r in per_rank], dtype=torch.float64),
+             epoch_accs=torch.tensor([r[1] for r in per_rank], dtype=torch.float64))
+    if self.meta is not None:
+        d.update(phi={n: p.detach().clone() for n, p in self.meta.phi.items()}, outer_opt=self.meta.outer_opt.state_dict())
+        if self.meta.carried is not None: d.update(carried=self.meta.carried.state_dict(), track_s=self.meta.track_s)
+        if self.meta.eig.get('vector') is not None: d['eig'] = dict(vector=list(self.meta.eig['vector']), value=self.meta.eig['value'])
+    if self.scaler is not None: d['scaler'] = self.scaler.state_dict()
+    return d
 
-    @torch.no_grad()
-    def load_state_dict(self, d: dict):
-        "Continue exactly where `state_dict` was taken."
-        theta = self.theta()
-        if set(d['theta']) != set(theta):
-            raise ValueError(f'checkpoint does not match the model: missing {sorted(set(theta) - set(d["theta"]))[:5]}, '
-                             f'unexpected {sorted(set(d["theta"]) - set(theta))[:5]}')
-        for n, p in theta.items(): p.copy_(d['theta'][n])
-        keys = [g['key'] for g in self.opt.param_groups]      # group keys may be objects (slot keys): saved as text
-        if [str(k) for k in keys] != [g['key'] for g in d['opt']['param_groups']]:
-            raise ValueError('checkpoint does not match the model: its optimiser groups differ')
-        self.opt.load_state_dict(d['opt'])
-        for g, k in zip(self.opt.param_groups, keys): g['key'] = k
-        self.data.load_state_dict(d['data'])
-        if self.meta is not None:
-            for n, p in self.meta.phi.items(): p.copy_(d['phi'][n])
-            self.meta.outer_opt.load_state_dict(d['outer_opt'])
-            kind = Replay if self.meta.mode == 'replay' else Tangents
-            self.meta.carried = kind.from_state_dict(d['carried']) if 'carried' in d else None
-            self.meta.track_s = float(d.get('track_s', 0.0))
-            self.meta.eig = dict(vector=list(d['eig']['vector']), value=float(d['eig']['value'])) if 'eig' in d else {}
-        if self.scaler is not None and 'scaler' in d: self.scaler.load_state_dict(d['scaler'])
-        self.step, self.epoch = int(d['step']), int(d['epoch'])
-        self.history, self.meta_history = json.loads(d['history']), json.loads(d['meta_history'])
-        row = lambda t: (t if t.ndim == 1 else t[self.rank]).tolist()   # one row a rank (1-d: a checkpoint of one process)
-        self.epoch_losses, self.epoch_accs = row(d['epoch_losses']), row(d['epoch_accs']) if 'epoch_accs' in d else []
-        set_rng_state(d['rng'])
+@torch.no_grad()
+def _load_state_dict(self, d: dict):
+    "Continue exactly where `state_dict` was taken."
+    theta = self.theta()
+    if set(d['theta']) != set(theta):
+        raise ValueError(f'checkpoint does not match the model: missing {sorted(set(theta) - set(d["theta"]))[:5]}, '
+                         f'unexpected {sorted(set(d["theta"]) - set(theta))[:5]}')
+    for n, p in theta.items(): p.copy_(d['theta'][n])
+    keys = [g['key'] for g in self.opt.param_groups]      # group keys may be objects (slot keys): saved as text
+    if [str(k) for k in keys] != [g['key'] for g in d['opt']['param_groups']]:
+        raise ValueError('checkpoint does not match the model: its optimiser groups differ')
+    self.opt.load_state_dict(d['opt'])
+    for g, k in zip(self.opt.param_groups, keys): g['key'] = k
+    self.data.load_state_dict(d['data'])
+    if self.meta is not None:
+        for n, p in self.meta.phi.items(): p.copy_(d['phi'][n])
+        self.meta.outer_opt.load_state_dict(d['outer_opt'])
+        kind = Replay if self.meta.mode == 'replay' else Tangents
+        self.meta.carried = kind.from_state_dict(d['carried']) if 'carried' in d else None
+        self.meta.track_s = float(d.get('track_s', 0.0))
+        self.meta.eig = dict(vector=list(d['eig']['vector']), value=float(d['eig']['value'])) if 'eig' in d else {}
+    if self.scaler is not None and 'scaler' in d: self.scaler.load_state_dict(d['scaler'])
+    self.step, self.epoch = int(d['step']), int(d['epoch'])
+    self.history, self.meta_history = json.loads(d['history']), json.loads(d['meta_history'])
+    row = lambda t: (t if t.ndim == 1 else t[self.rank]).tolist()   # one row a rank (1-d: a checkpoint of one process)
+    self.epoch_losses, self.epoch_accs = row(d['epoch_losses']), row(d['epoch_accs']) if 'epoch_accs' in d else []
+    set_rng_state(d['rng'])
 
-    @property
-    def state_path(self): return None if self.folder is None else self.folder / 'train_state.pt'
+Trainer.state_dict, Trainer.load_state_dict = _state_dict, _load_state_dict
 
-    def save_checkpoint(self):
-        pair = (self.epoch_losses, self.epoch_accs)
-        per_rank = self.gather(pair) if self.gather is not None else None   # every rank takes part
-        if self.folder is None or not self.write: self.good_step = self.step; return
-        save_verified(self.state_path, torch_bytes(self.state_dict(per_rank))); self.good_step = self.step
+# %% ../nbs/60_train.ipynb #ffe0dfb5
+def _state_path(self): return None if self.folder is None else self.folder / 'train_state.pt'
 
-    def maybe_resume(self) -> bool:
-        "Load the newest good checkpoint of `folder` if there is one (falling back to the previous one, saying so)."
-        if self.state_path is None: return False
-        d = load_verified(self.state_path, log=self.log)
-        if d is None: return False
-        self.load_state_dict(d)
-        self.good_step = self.step
-        return True
+def _save_checkpoint(self):
+    pair = (self.epoch_losses, self.epoch_accs)
+    per_rank = self.gather(pair) if self.gather is not None else None   # every rank takes part
+    if self.folder is None or not self.write: self.good_step = self.step; return
+    save_verified(self.state_path, torch_bytes(self.state_dict(per_rank))); self.good_step = self.step
 
-    # ---- logging
-    def log_scalar(self, tag, value, step=None):
-        if self._writer is not None: self._writer.add_scalar(tag, value, self.step if step is None else step)
+def _maybe_resume(self) -> bool:
+    "Load the newest good checkpoint of `folder` if there is one (falling back to the previous one, saying so)."
+    if self.state_path is None: return False
+    d = load_verified(self.state_path, log=self.log)
+    if d is None: return False
+    self.load_state_dict(d)
+    self.good_step = self.step
+    return True
 
-    def _open_writer(self):
-        if self.folder is not None and self.tensorboard and self.write and self._writer is None:
-            from torch.utils.tensorboard import SummaryWriter
-            self._writer = SummaryWriter(str(self.folder / 'tensorboard'), purge_step=self.step or None)
+Trainer.state_path = property(_state_path)
+Trainer.save_checkpoint, Trainer.maybe_resume = _save_checkpoint, _maybe_resume
 
-    def close(self):
-        if self._writer is not None: self._writer.close(); self._writer = None
+# %% ../nbs/60_train.ipynb #8e51dd79
+def _log_scalar(self, tag, value, step=None):
+    if self._writer is not None: self._writer.add_scalar(tag, value, self.step if step is None else step)
+
+def _open_writer_(self):
+    if self.folder is not None and self.tensorboard and self.write and self._writer is None:
+        from torch.utils.tensorboard import SummaryWriter
+        self._writer = SummaryWriter(str(self.folder / 'tensorboard'), purge_step=self.step or None)
+
+def _close(self):
+    if self._writer is not None: self._writer.close(); self._writer = None
+
+Trainer.log_scalar, Trainer._open_writer, Trainer.close = _log_scalar, _open_writer_, _close
 
 # %% ../nbs/60_train.ipynb #87ef270d
 def _plain_opt_state(opt) -> dict:
@@ -297,13 +304,10 @@ def _horizon_meta_step(tr: Trainer, val_batch) -> dict:
         grads, info = replay_hypergradient(tr.model, tr.opt, ms.phi, ms.carried, val_batch, ms.inner_loss, ms.outer_loss,
                                            kw.get('lr_mults'), penalty, tr.grad_clip)
     else: grads, info = tangent_hypergradient(tr.model, tr.opt, ms.phi, ms.carried, val_batch, ms.outer_loss, penalty)
-    before = {n: p.detach().clone() for n, p in ms.phi.items()}
-    if ms.update: apply_hypergradient(ms.phi, ms.outer_opt, grads, kw.get('project'))
+    norms = apply_hypergradient(ms.phi, ms.outer_opt, grads, kw.get('project'), ms.update)
     horizon, track_s = ms.carried.steps, ms.track_s
     ms.carried, ms.track_s = None, 0.0
-    norm = lambda d: math.sqrt(sum(float((v * v).sum()) for v in d.values()))
-    return dict(mode=ms.mode, horizon=horizon, loss_out_before=float(info['loss_out']), hypergrad_norm=norm(grads),
-                phi_step_norm=norm({n: p.detach() - before[n] for n, p in ms.phi.items()}),
+    return dict(mode=ms.mode, horizon=horizon, loss_out_before=float(info['loss_out']), **norms,
                 time_s=time.perf_counter() - t0, track_s=track_s, hypergrad=grads)
 
 # %% ../nbs/60_train.ipynb #91a8055e

@@ -15,8 +15,8 @@ from ..backbones import no_dropout
 from ..optim import PeftOptimizer, clip_like_torch, functional_state, functional_step, lr_schedule, slot_param_groups
 
 # %% auto #0
-__all__ = ['META_MODES', 'TRACKED_MODES', 'check_meta_mode', 'xy_loss', 'lookahead', 'hypergradient', 'outer_optimizer',
-           'l1_penalty', 'apply_hypergradient', 'meta_step']
+__all__ = ['META_MODES', 'TRACKED_MODES', 'check_meta_mode', 'xy_loss', 'isolated', 'lookahead', 'hypergradient',
+           'outer_optimizer', 'l1_penalty', 'apply_hypergradient', 'meta_step']
 
 # %% ../../nbs/50_meta.bilevel.ipynb #de797262
 META_MODES = ('first_order', 'unrolled', 'implicit')   # look-ahead modes: one meta step computes the hypergradient
@@ -43,6 +43,16 @@ def xy_loss(criterion: Callable[[Tensor, Tensor], Tensor]  # e.g. `F.cross_entro
 def _caller(model: nn.Module, tensors: dict) -> Callable:
     def call(*args, **kwargs): return functional_call(model, tensors, args, kwargs, strict=False)
     return call
+
+@contextlib.contextmanager
+def isolated(model: nn.Module, like: Tensor):
+    "Where a meta computation runs: its own random-number state (CPU, and `like`'s GPU), no dropout, gradients on, no autocast."
+    with contextlib.ExitStack() as cx:
+        cx.enter_context(torch.random.fork_rng(devices=[like.device.index or 0] if like.is_cuda else []))
+        cx.enter_context(no_dropout(model))   # the look-ahead sees no dropout (so a dry meta step changes nothing)
+        cx.enter_context(torch.enable_grad())
+        cx.enter_context(torch.autocast(device_type=like.device.type, enabled=False))
+        yield
 
 def _model_names(model: nn.Module) -> set:
     return {n for n, _ in model.named_parameters(remove_duplicate=False)} | {n for n, _ in model.named_buffers(remove_duplicate=False)}
@@ -100,6 +110,7 @@ def _top_eigenvalue(hvp, start, iters: int = 20,
     if warm is not None: warm.update(vector=[x.detach().clone() for x in p], value=lam, hvps=count)
     return max(lam, 1e-12)
 
+# %% ../../nbs/50_meta.bilevel.ipynb #ad45ea9a
 def hypergradient(model: nn.Module, theta: Mapping[str, Tensor], phi: Mapping[str, Tensor], fstate: dict,
                   train_batches: Sequence,           # K meta_train batches
                   val_batch,                         # the meta_val batch
@@ -122,6 +133,7 @@ def hypergradient(model: nn.Module, theta: Mapping[str, Tensor], phi: Mapping[st
     return _hypergradient(model, theta, phi, fstate, train_batches, val_batch, inner_loss, outer_loss, mode,
                           lr_mults, penalty, neumann_terms, neumann_alpha, grad_clip, eig_state)
 
+# %% ../../nbs/50_meta.bilevel.ipynb #f20b471c
 def _hypergradient(model, theta, phi, fstate, train_batches, val_batch, inner_loss, outer_loss, mode,
                    lr_mults, penalty, neumann_terms, neumann_alpha, grad_clip=None, eig_state=None):
     ph = {n: v.detach().requires_grad_(True) for n, v in phi.items()}
@@ -175,17 +187,24 @@ def l1_penalty(scales: Callable[[Mapping[str, Tensor]], Tensor],  # φ -> all sl
     if not meta_l1: return None
     return lambda phi: meta_l1 * scales(phi).sum()
 
+def _norm(d: Mapping[str, Tensor]) -> float: return math.sqrt(sum(float((v * v).sum()) for v in d.values()))
+
 def apply_hypergradient(phi: Mapping[str, Tensor], outer_opt: torch.optim.Optimizer, grads: Mapping[str, Tensor],
-                        project: Optional[Callable] = None):
-    "One outer step on φ with `grads` as its gradient (φ's own `.grad` left as it was), then the projection."
-    saved = {n: p.grad for n, p in phi.items()}
-    try:
-        for n, p in phi.items(): p.grad = grads[n].to(p.dtype)
-        outer_opt.step()
-    finally:
-        for n, p in phi.items(): p.grad = saved[n]
-    if project is not None:
-        with torch.no_grad(): project(phi)
+                        project: Optional[Callable] = None,
+                        update: bool = True,   # False: leave φ alone (dry meta steps)
+                       ) -> dict:
+    "One outer step on φ with `grads` as its gradient (φ's own `.grad` left as it was), then the projection; the norms."
+    before = {n: p.detach().clone() for n, p in phi.items()}
+    if update:
+        saved = {n: p.grad for n, p in phi.items()}
+        try:
+            for n, p in phi.items(): p.grad = grads[n].to(p.dtype)
+            outer_opt.step()
+        finally:
+            for n, p in phi.items(): p.grad = saved[n]
+        if project is not None:
+            with torch.no_grad(): project(phi)
+    return dict(hypergrad_norm=_norm(grads), phi_step_norm=_norm({n: p.detach() - before[n] for n, p in phi.items()}))
 
 def _theta_of(opt: PeftOptimizer) -> dict:
     return {n: p for g in opt.param_groups for n, p in zip(g['param_names'], g['params'])}
@@ -223,26 +242,17 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
     overlap = set(theta) & set(phi)
     if overlap: raise ValueError(f'φ must not be in θ\'s optimiser: {sorted(overlap)[:5]}')
     penalty = l1_penalty(scales, meta_l1)
-    devs = sorted({p.device.index or 0 for p in theta.values() if p.is_cuda})
-    dev_type = next(iter(theta.values())).device.type if theta else 'cpu'
     kw = dict(inner_loss=inner_loss, outer_loss=outer_loss, lr_mults=lr_mults, penalty=penalty)
-    with contextlib.ExitStack() as cx:
-        cx.enter_context(torch.random.fork_rng(devices=devs))
-        cx.enter_context(no_dropout(model))   # the look-ahead sees no dropout (so a dry meta step changes nothing)
-        cx.enter_context(torch.enable_grad())
-        cx.enter_context(torch.autocast(device_type=dev_type, enabled=False))
+    with isolated(model, next(iter(theta.values()))):
         fs = functional_state(opt)
         grads, info = hypergradient(model, {n: p.detach() for n, p in theta.items()}, phi, fs, train_batches, val_batch,
                                     mode=mode, neumann_terms=neumann_terms, neumann_alpha=neumann_alpha, eig_state=eig_state, **kw)
-        before = {n: p.detach().clone() for n, p in phi.items()}
-        if update: apply_hypergradient(phi, outer_opt, grads, project)
+        norms = apply_hypergradient(phi, outer_opt, grads, project, update)
         after = None
         if eval_after:
             _, info2 = hypergradient(model, {n: p.detach() for n, p in theta.items()}, phi, fs, train_batches, val_batch,
                                      mode='first_order', **kw)
             after = float(info2['loss_out'])
-    gn = math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
-    dphi = math.sqrt(sum(float(((p.detach() - before[n]) ** 2).sum()) for n, p in phi.items()))
     return dict(mode=mode, inner_steps=len(train_batches), loss_out_before=float(info['loss_out']), loss_out_after=after,
-                loss_in=float(info['loss_in']), hypergrad_norm=gn, phi_step_norm=dphi, hvps=info['hvps'],
+                loss_in=float(info['loss_in']), **norms, hvps=info['hvps'],
                 time_s=time.perf_counter() - t0, hypergrad=grads)

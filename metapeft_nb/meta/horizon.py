@@ -4,14 +4,12 @@
 
 # %% ../../nbs/52_meta.horizon.ipynb #c6a09fce
 from __future__ import annotations
-import contextlib
 from typing import Callable, Mapping, Optional, Sequence
 import torch
 from torch import Tensor, nn
 from torch.func import functional_call, grad, jvp, vmap
 from torch.nn.attention import sdpa_kernel, SDPBackend
-from ..backbones import no_dropout
-from .bilevel import hypergradient
+from .bilevel import _caller, _model_names, _theta_of, hypergradient, isolated
 from ..optim import PeftOptimizer, clip_like_torch, functional_state, functional_step
 
 # %% auto #0
@@ -44,6 +42,12 @@ def tangent_directions(mode: str,      # 'forward' (every component) or 'forward
     raise ValueError(f"mode={mode!r}: 'forward' or 'forward_random'")
 
 # %% ../../nbs/52_meta.horizon.ipynb #a774cad5
+def _pairs(d: dict) -> dict: return {f'{n}|{k}': v for n, s in d.items() for k, v in s.items()}
+def _unpairs(d: dict) -> dict:
+    out = {}
+    for key, v in d.items(): n, k = key.rsplit('|', 1); out.setdefault(n, {})[k] = v
+    return out
+
 class Tangents:
     "dθ/dφ · Vᵀ and d(optimiser state)/dφ · Vᵀ along the real training since the horizon began."
     def __init__(self, theta: Mapping[str, Tensor], # θ by name (shapes, dtypes, devices)
@@ -54,19 +58,16 @@ class Tangents:
 
     def state_dict(self) -> dict:
         return dict(dirs=self.dirs.clone(), theta={n: v.clone() for n, v in self.theta.items()}, steps=self.steps,
-                    state={f'{n}|{k}': v.clone() for n, d in self.state.items() for k, v in d.items()})
+                    state={k: v.clone() for k, v in _pairs(self.state).items()})
 
     @classmethod
     def from_state_dict(cls, d: dict) -> 'Tangents':
         tg = cls.__new__(cls)
-        tg.dirs, tg.theta, tg.steps, tg.state = d['dirs'], dict(d['theta']), int(d['steps']), {}
-        for key, v in d['state'].items():
-            n, k = key.rsplit('|', 1); tg.state.setdefault(n, {})[k] = v
+        tg.dirs, tg.theta, tg.steps, tg.state = d['dirs'], dict(d['theta']), int(d['steps']), _unpairs(d['state'])
         return tg
 
 # %% ../../nbs/52_meta.horizon.ipynb #e6a911e3
-def _theta(opt: PeftOptimizer) -> dict:
-    return {n: p.detach() for g in opt.param_groups for n, p in zip(g['param_names'], g['params'])}
+def _theta(opt: PeftOptimizer) -> dict: return {n: p.detach() for n, p in _theta_of(opt).items()}   # θ, never written
 
 # %% ../../nbs/52_meta.horizon.ipynb #e166ec35
 def tangent_step(model: nn.Module,          # the model the trainer trains (its forward reads φ)
@@ -85,11 +86,10 @@ def tangent_step(model: nn.Module,          # the model the trainer trains (its 
     fs, theta = functional_state(opt), _theta(opt)
     diff = {n: {k: v for k, v in s.items() if k in DIFF_STATE} for n, s in fs['state'].items()}
     rest = {n: {k: v for k, v in s.items() if k not in DIFF_STATE} for n, s in fs['state'].items()}
-    names = {n for n, _ in model.named_parameters(remove_duplicate=False)} | {n for n, _ in model.named_buffers(remove_duplicate=False)}
-    buffers, skip = dict(model.named_buffers(remove_duplicate=False)), set(no_grad)
+    names, buffers, skip = _model_names(model), dict(model.named_buffers(remove_duplicate=False)), set(no_grad)
     def step(th, sd, v):   # Φ_t(θ, σ, φ)
         ph = phi_unflatten(phi, v)
-        loss = lambda t: loss_fn(functional_call(model, {**buffers, **t, **{n: p for n, p in ph.items() if n in names}}, (x,), strict=False), y)
+        loss = lambda t: loss_fn(_caller(model, {**buffers, **t, **{n: p for n, p in ph.items() if n in names}})(x), y)
         g = clip_like_torch({n: None if n in skip else gi for n, gi in grad(loss)(th).items()}, grad_clip)
         state = {n: {**rest[n], **sd[n]} for n in fs['state']}
         new_th, new_fs = functional_step({**fs, 'state': state}, th, g, None if lr_mults is None else lr_mults(ph))
@@ -97,11 +97,7 @@ def tangent_step(model: nn.Module,          # the model the trainer trains (its 
     D = len(tg.dirs)
     zs = {n: {k: tg.state.get(n, {}).get(k, t.new_zeros(D, *t.shape)) for k, t in d.items()} for n, d in diff.items()}
     def column(zt, zd, e): return jvp(step, (theta, diff, phi_vector(phi)), (zt, zd, e))[1]
-    with contextlib.ExitStack() as cx:
-        cx.enter_context(torch.random.fork_rng(devices=sorted({p.device.index or 0 for p in theta.values() if p.is_cuda})))
-        cx.enter_context(no_dropout(model)); cx.enter_context(torch.enable_grad())
-        cx.enter_context(sdpa_kernel(SDPBackend.MATH))   # forward-mode AD exists only for the math attention kernel
-        cx.enter_context(torch.autocast(device_type=next(iter(theta.values())).device.type, enabled=False))
+    with isolated(model, next(iter(theta.values()))), sdpa_kernel(SDPBackend.MATH):   # forward-mode AD: math attention only
         zt, zd = vmap(column, chunk_size=chunk_size)(tg.theta, zs, tg.dirs.to(theta[next(iter(theta))].dtype))
     tg.theta, tg.state, tg.steps = dict(zt), {n: dict(d) for n, d in zd.items()}, tg.steps + 1
     return tg
@@ -115,10 +111,10 @@ def tangent_hypergradient(model: nn.Module, opt: PeftOptimizer, phi: Mapping[str
     "dF/dφ through the tracked horizon (by φ's names), and `dict(loss_out, along)` (`along`: Z_dᵀ∇θF per direction)."
     theta = {n: p.requires_grad_(True) for n, p in _theta(opt).items()}
     ph = {n: p.detach().requires_grad_(True) for n, p in phi.items()}
-    names = {n for n, _ in model.named_parameters(remove_duplicate=False)} | {n for n, _ in model.named_buffers(remove_duplicate=False)}
+    names = _model_names(model)
     tensors = {**dict(model.named_buffers(remove_duplicate=False)), **theta, **{n: p for n, p in ph.items() if n in names}}
-    with no_dropout(model), torch.enable_grad():
-        obj = outer_loss(lambda *a, **k: functional_call(model, tensors, a, k, strict=False), val_batch)
+    with isolated(model, next(iter(theta.values()))):
+        obj = outer_loss(_caller(model, tensors), val_batch)
         if penalty is not None: obj = obj + penalty(ph)
         gs = torch.autograd.grad(obj, list(theta.values()) + list(ph.values()), allow_unused=True)
     gt, gp = gs[:len(theta)], gs[len(theta):]
@@ -128,16 +124,9 @@ def tangent_hypergradient(model: nn.Module, opt: PeftOptimizer, phi: Mapping[str
     return {n: v.detach() for n, v in phi_unflatten(phi, g).items()}, dict(loss_out=obj.detach(), along=along.detach())
 
 # %% ../../nbs/52_meta.horizon.ipynb #c730053e
-def _pairs(d: dict) -> dict: return {f'{n}|{k}': v for n, s in d.items() for k, v in s.items()}
-def _unpairs(d: dict) -> dict:
-    out = {}
-    for key, v in d.items(): n, k = key.rsplit('|', 1); out.setdefault(n, {})[k] = v
-    return out
-
 class Replay:
     "What `meta_mode=replay` keeps of a horizon: θ and the optimiser state at its start, and each step's batch."
-    def __init__(self, opt: Optional[PeftOptimizer] = None):
-        if opt is None: return
+    def __init__(self, opt: PeftOptimizer):   # at the horizon's start, before its first step
         fs = functional_state(opt, clone=True)
         self.t0, self.state0 = fs['t'], fs['state']
         self.theta0 = {n: p.clone() for n, p in _theta(opt).items()}
@@ -154,7 +143,7 @@ class Replay:
 
     @classmethod
     def from_state_dict(cls, d: dict) -> 'Replay':
-        rp = cls()
+        rp = cls.__new__(cls)
         rp.t0, rp.steps, rp.theta0, rp.state0 = int(d['t0']), int(d['steps']), dict(d['theta0']), _unpairs(d['state0'])
         rp.batches, rp.frozen = [tuple(b) for b in d['batches']], list(d.get('frozen', []))
         return rp
@@ -166,11 +155,7 @@ def replay_hypergradient(model: nn.Module, opt: PeftOptimizer, phi: Mapping[str,
                          grad_clip: Optional[float] = None) -> tuple[dict, dict]:
     "dF/dφ by reverse mode through the recorded horizon, and `dict(loss_out)`."
     fs = {**functional_state(opt), 't': rp.t0, 'state': rp.state0}
-    dev = next(iter(rp.theta0.values())).device
-    with contextlib.ExitStack() as cx:
-        cx.enter_context(torch.random.fork_rng(devices=[dev.index or 0] if dev.type == 'cuda' else []))
-        cx.enter_context(no_dropout(model)); cx.enter_context(torch.enable_grad())
-        cx.enter_context(torch.autocast(device_type=dev.type, enabled=False))
+    with isolated(model, next(iter(rp.theta0.values()))):
         theta0 = {n: v for n, v in rp.theta0.items() if n not in rp.frozen}   # as the real optimiser: no gradient, no update
         grads, info = hypergradient(model, theta0, phi, fs, rp.batches, val_batch, inner_loss, outer_loss, 'unrolled',
                                     lr_mults, penalty, grad_clip=grad_clip)
