@@ -33,8 +33,8 @@ from .evaluate import predict, compute_metrics, results_table, HEADLINE
 # %% auto #0
 __all__ = ['RUN_FILES', 'EARLY_FILES', 'COMPANIONS', 'config_hash', 'run_dir', 'folder_state', 'clear_run', 'finished_results',
            'provenance', 'seed_everything', 'build', 'params_of', 'evaluate_model', 'meta_trajectory', 'run_split',
-           'meta_split_not_empty', 'save_predictions', 'hparam_values', 'log_test', 'save_figures', 'run', 'load_run',
-           'test_run', 'predict_images', 'export_merged']
+           'meta_split_not_empty', 'save_predictions', 'hparam_values', 'log_test', 'save_figures', 'make_trainer',
+           'run', 'load_run', 'test_run', 'predict_images', 'export_merged']
 
 # %% ../nbs/75_run.ipynb #e2d81dd5
 RUN_FILES = ('config.yaml', 'split.json', 'tensorboard', *(p.name for p in checkpoint_files('train_state.pt')), 'adapter',
@@ -328,17 +328,22 @@ def save_figures(folder: Path, results: dict, confusion, log: Callable = print) 
     return figs
 
 # %% ../nbs/75_run.ipynb #044e724d
-def _train_and_test(b, folder, fault, log, t0) -> dict:
+def make_trainer(b, folder, fault=None, log: Callable = print, **kw) -> Trainer:
+    "The `Trainer` of a built run `b` writing `folder`, as `run` makes it (`kw`: the distributed hooks)."
+    cfg = b.cfg
+    return Trainer(b.model, b.opt, b.data, b.loss, cfg.num_epochs, b.meta, micro_batch_size=cfg.micro_batch_size,
+                   grad_clip=cfg.grad_clip, precision=cfg.precision, device=b.device, folder=folder,
+                   checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every, tensorboard=cfg.tensorboard,
+                   progress=cfg.progress and is_main(), is_deterministic=cfg.deterministic, fault=fault, log=log, **kw)
+
+def _train_and_test(b, folder, fault, log, t0,
+                    trained: Optional[dict] = None) -> dict: # trained by `run_many`: {'train_s': its group's seconds, 'batched_arms': N}
     "Train (resuming from the folder's checkpoint), test, and write the adapter and results (results last)."
     cfg, t_build = b.cfg, time.time() - t0
-    dist_kw = distribute(b.data, b.model, b.meta, b.device)   # {} in one process
-    tr = Trainer(b.model, b.opt, b.data, b.loss, cfg.num_epochs, b.meta, micro_batch_size=cfg.micro_batch_size,
-                 grad_clip=cfg.grad_clip, precision=cfg.precision, device=b.device, folder=folder,
-                 checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every, tensorboard=cfg.tensorboard,
-                 progress=cfg.progress and is_main(), is_deterministic=cfg.deterministic, fault=fault, log=log, **dist_kw)
+    tr = make_trainer(b, folder, fault, log, **distribute(b.data, b.model, b.meta, b.device))   # no hooks in one process
     t1 = time.time()
-    if not cfg.zero_shot: tr.fit()   # zero-shot: the text-initialised head, tested untrained
-    t_train = time.time() - t1
+    if not cfg.zero_shot: tr.fit()   # zero-shot: the text-initialised head, tested untrained; after run_many: at its end already
+    t_train = time.time() - t1 if trained is None else trained['train_s']
     t2 = time.time(); m, logits, labels = evaluate_model(b, 'test', cfg.progress, predictions=True); t_test = time.time() - t2
     confusion = m.pop('confusion')
     results = dict(metrics=m, run=str(folder), dataset=cfg.dataset, model=cfg.model, tuner=cfg.tuner,
@@ -347,7 +352,8 @@ def _train_and_test(b, folder, fault, log, t0) -> dict:
                    meta=dict(read_out=read_out(b.model.meta, cfg.prune_threshold, cfg.rank_threshold), steps=len(tr.meta_history),
                              trajectory=meta_trajectory(b.model.meta, tr.meta_history, cfg.rank_threshold)),
                    timings=dict(build_s=round(t_build, 2), train_s=round(t_train, 2), test_s=round(t_test, 2),
-                                meta_s=round(sum(h.get('time_s', 0) for h in tr.meta_history), 2)),
+                                meta_s=round(sum(h.get('time_s', 0) for h in tr.meta_history), 2),
+                                **({} if trained is None else dict(batched_arms=trained['batched_arms']))),
                    provenance=dict(provenance(b.device), world_size=dist_env()['world_size']))
     if is_main():
         save_adapter(b.model, folder / 'adapter', cfg)
