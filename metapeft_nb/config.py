@@ -74,6 +74,7 @@ class Config:
     pretrained: Union[bool, str] = opt(True, 'load pretrained weights: true (hub or packaged), false (random) or a local file path')
     drop_path: float = opt(0.0, 'stochastic depth rate of the backbone')
     precision: Literal['auto', 'fp32', 'bf16', 'fp16'] = opt('auto', 'autocast precision (auto: bf16/fp16 on CUDA, fp32 on the CPU)')
+    compile: bool = opt(False, 'train through torch.compile of the model (meta steps and evaluation stay eager); scripts/gpu_bench.py measures what it gains', identity=False)
     # --- PEFT methods (the tuner presets switch these on)
     full_tuning: bool = opt(False, 'train the blocks in `partial` fully')
     fine_tuning: bool = opt(False, 'train every backbone weight (mode)')

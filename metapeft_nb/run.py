@@ -329,8 +329,9 @@ def save_figures(folder: Path, results: dict, confusion, log: Callable = print) 
 
 # %% ../nbs/75_run.ipynb #044e724d
 def make_trainer(b, folder, fault=None, log: Callable = print, **kw) -> Trainer:
-    "The `Trainer` of a built run `b` writing `folder`, as `run` makes it (`kw`: the distributed hooks)."
+    "The `Trainer` of a built run `b` writing `folder`, as `run` makes it (`kw`: the distributed hooks; `compile`: its train model compiled)."
     cfg = b.cfg
+    if cfg.compile: kw['train_model'] = torch.compile(kw.get('train_model', b.model))
     return Trainer(b.model, b.opt, b.data, b.loss, cfg.num_epochs, b.meta, micro_batch_size=cfg.micro_batch_size,
                    grad_clip=cfg.grad_clip, precision=cfg.precision, device=b.device, folder=folder,
                    checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every, tensorboard=cfg.tensorboard,

@@ -121,7 +121,7 @@ class Trainer:
                              f'{self.steps_per_epoch} main batches make {epochs * self.steps_per_epoch}')
         if meta is not None and not all(k in data for k in ('meta_train', 'meta_val')):
             raise ValueError('meta-learning needs the meta_train and meta_val streams (build DataLoaders with a meta split)')
-        if meta is not None and meta.tracked and (gather is not None or all_mean is not None or self.train_model is not model):
+        if meta is not None and meta.tracked and (gather is not None or all_mean is not None or getattr(self.train_model, '_orig_mod', self.train_model) is not model):
             raise ConfigError(f'meta_mode={meta.mode} differentiates through the real steps of one process and is not '
                               'available in a distributed run: use meta_mode=unrolled, first_order or implicit')
         self.scaler = torch.amp.GradScaler('cuda') if self.precision == 'fp16' else None

@@ -38,7 +38,8 @@ def _registries():
     except ImportError: pass
     return regs
 
-_VOLATILE_ENV = {'IN_TEST', 'PYTEST_CURRENT_TEST'}  # set by nbdev's test_nb and by pytest themselves
+_VOLATILE_ENV = {'IN_TEST', 'PYTEST_CURRENT_TEST',   # set by nbdev's test_nb and by pytest themselves
+                 '_TORCHINDUCTOR_PYOBJECT_TENSOR_DATA_PTR'}   # set once by torch.compile's inductor, for the process
 
 def global_state() -> dict:
     "What one notebook must not change for the next."
