@@ -25,9 +25,10 @@ __all__ = ['MetaMode', 'VALIDATORS', 'FIELDS_', 'RULES', 'SLOT_METHODS', 'LORA_T
 # %% ../nbs/01_config.ipynb #e907aedf
 MetaMode = Literal['first_order', 'unrolled', 'implicit', 'forward', 'forward_random', 'replay']
 
-def opt(default, doc: str, identity: bool = True):
+def opt(default, doc: str, identity: bool = True,
+        added: bool = False): # added after run folders were made: at its default it stays out of the identity (their names hold)
     "A dataclass field with its one-line `doc`; `identity=False`: the option does not change what a run computes."
-    md = dict(doc=doc, identity=identity)
+    md = dict(doc=doc, identity=identity, added=added)
     if isinstance(default, (list, dict)): return field(default_factory=lambda: copy.deepcopy(default), metadata=md)
     return field(default=default, metadata=md)
 
@@ -74,6 +75,7 @@ class Config:
     pretrained: Union[bool, str] = opt(True, 'load pretrained weights: true (hub or packaged), false (random) or a local file path')
     drop_path: float = opt(0.0, 'stochastic depth rate of the backbone')
     precision: Literal['auto', 'fp32', 'bf16', 'fp16'] = opt('auto', 'autocast precision (auto: bf16/fp16 on CUDA, fp32 on the CPU)')
+    data_device: bool = opt(False, 'keep an in-memory data set (CIFAR, Fashion-MNIST, digits) on the run\'s device as one uint8 tensor and augment there, a batch at a time (the same crops and flips, by one grid_sample); false: torchvision\'s per-image PIL transforms', added=True)
     compile: bool = opt(False, 'train through torch.compile of the model (meta steps and evaluation stay eager); scripts/gpu_bench.py measures what it gains', identity=False)
     # --- PEFT methods (the tuner presets switch these on)
     full_tuning: bool = opt(False, 'train the blocks in `partial` fully')
@@ -582,8 +584,9 @@ def config_to_yaml(cfg: Config) -> str:
     return yaml.safe_dump(asdict(cfg), sort_keys=False) + END_MARK + '\n'
 
 def run_identity(cfg: Config) -> dict:
-    "The options that decide what a run computes (all but those marked `identity=False`): a run folder's identity."
-    return {f.name: getattr(cfg, f.name) for f in fields(cfg) if f.metadata['identity']}
+    "The options that decide what a run computes (all but those marked `identity=False`, and `added` ones at their default): a run folder's identity."
+    at_default = lambda f: f.metadata.get('added') and getattr(cfg, f.name) == f.default
+    return {f.name: getattr(cfg, f.name) for f in fields(cfg) if f.metadata['identity'] and not at_default(f)}
 
 def config_from_dict(d: dict) -> Config:
     "A `Config` from a dict of options, taken as written (each checked; the others at their defaults)."

@@ -181,7 +181,7 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
     kw = {'img_size': cfg.resolution} if cfg.resolution else {}
     if cfg.drop_path: kw['drop_path_rate'] = cfg.drop_path
     backbone = model.backbone if model is not None else create_backbone(cfg.backbone, pretrained=cfg.pretrained, seed=cfg.seed, **kw)
-    data = DataLoaders.from_config(cfg, backbone.img_size, backbone.mean, backbone.std, split=split)
+    data = DataLoaders.from_config(cfg, backbone.img_size, backbone.mean, backbone.std, split=split, device=device)
     C = len(data.classes)
     if model is not None: _given_model(cfg, model, C)
     head = model.head if model is not None else head_from_config(cfg, backbone.embed_dim, C, generator=torch.Generator().manual_seed(cfg.seed))
@@ -381,6 +381,8 @@ def run(cfg: Config, # the configuration (`Config(...)`, `get_config`, `load_con
     if dist_env()['world_size'] > 1 and cfg.use_meta and cfg.meta_mode in TRACKED_MODES:
         raise ConfigError(f'meta_mode={cfg.meta_mode} carries tangents through the real steps of one process and is not available '
                           f'in a distributed run ({dist_env()["world_size"]} processes): use meta_mode=unrolled, first_order or implicit')
+    if dist_env()['world_size'] > 1 and cfg.data_device:
+        raise ConfigError('data_device=true keeps one process\'s copy of the data on its device and is not available in a distributed run: set it false')
     if dist_env()['world_size'] > 1 and not is_distributed():
         with distributed() as env: return _run(cfg, fault, log if env.rank == 0 else (lambda s: None), meta_steps, env.device, model)
     return _run(cfg, fault, log, meta_steps, None, model)

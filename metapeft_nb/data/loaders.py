@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Optional, Sequence
 import numpy as np
 import torch
+import torch.nn.functional as F
+from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Sampler
 from torchvision import transforms as T
 from .longtail import DataError, MetaSplit, class_counts, meta_split
@@ -15,7 +17,8 @@ from .datasets import LTDataset, build_dataset
 # %% auto #0
 __all__ = ['CLIP_MEAN', 'CLIP_STD', 'HALF_MEAN', 'HALF_STD', 'TRANSFORM_KINDS', 'ORDERS', 'STREAMS', 'train_transform',
            'test_transform', 'plain_transform', 'tte_expand_for', 'tte_transform', 'build_transform', 'StreamView',
-           'ClassAwareSampler', 'ReSampler', 'Stream', 'stream_seed', 'DataLoaders']
+           'crop_box', 'box_grid', 'DeviceView', 'device_images', 'ClassAwareSampler', 'ReSampler', 'Stream',
+           'stream_seed', 'DataLoaders']
 
 # %% ../../nbs/12_data.loaders.ipynb #1deb61f5
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -117,6 +120,69 @@ class StreamView(Dataset):
                 finally: g.set_state(state)
         return (x, int(self.ds.labels[j]), j) if self.with_index else (x, int(self.ds.labels[j]))
 
+# %% ../../nbs/12_data.loaders.ipynb #be10584b
+def crop_box(seed: int, H: int, W: int, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)) -> tuple:
+    "`(top, left, height, width, flip)` that the training transform draws for an H x W image with `seed`."
+    g = torch.default_generator
+    state = g.get_state()
+    try:
+        g.manual_seed(int(seed))
+        i, j, h, w = T.RandomResizedCrop.get_params(torch.empty(1, 1, 1).expand(3, H, W), list(scale), list(ratio))
+        return i, j, h, w, bool(torch.rand(1) < 0.5)
+    finally: g.set_state(state)
+
+def box_grid(boxes: Tensor, H: int, W: int, res: int) -> Tensor:
+    "The `grid_sample` grid (B, res, res, 2) that resamples each box `(top, left, height, width, flip)` to res x res."
+    b = boxes.double()
+    i, j, h, w, flip = b.unbind(1)
+    theta = torch.zeros(len(b), 2, 3, dtype=torch.float64)
+    theta[:, 0, 0] = torch.where(flip > 0, -w / W, w / W); theta[:, 0, 2] = (2 * j + w) / W - 1
+    theta[:, 1, 1] = h / H; theta[:, 1, 2] = (2 * i + h) / H - 1
+    grid = F.affine_grid(theta, [len(b), 3, res, res], align_corners=False)
+    edge = lambda a, n, size: (((2 * a + 1) / size - 1).view(-1, 1, 1), ((2 * (a + n) - 1) / size - 1).view(-1, 1, 1))
+    (x0, x1), (y0, y1) = edge(j, w, W), edge(i, h, H)   # the box's outer pixel centres: sample inside the crop, as resizing it does
+    return torch.stack([torch.minimum(torch.maximum(grid[..., 0], x0), x1), torch.minimum(torch.maximum(grid[..., 1], y0), y1)], -1)
+
+# %% ../../nbs/12_data.loaders.ipynb #831440d1
+class DeviceView:
+    "A `StreamView` whose images sit on `device` as one uint8 tensor; `batch(keys)` augments a batch there."
+    def __init__(self, ds: LTDataset, indices=None, kind: str = 'train', res: int = 224, mean=HALF_MEAN, std=HALF_STD,
+                 device='cpu', with_index: bool = False, images: Optional[Tensor] = None):
+        if getattr(ds, 'images', None) is None:
+            raise DataError(f'data_device=true needs an in-memory data set (CIFAR, Fashion-MNIST, digits); {ds.name or "this one"} reads image files')
+        self.ds, self.kind, self.res, self.device, self.with_index = ds, kind, res, torch.device(device), with_index
+        self.indices = np.arange(len(ds)) if indices is None else np.asarray(indices, dtype=np.int64)
+        self.images = device_images(ds, self.device) if images is None else images   # shared by the views of one data set
+        self.mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1); self.std = torch.tensor(std, device=self.device).view(1, 3, 1, 1)
+    @property
+    def labels(self) -> np.ndarray: return self.ds.labels[self.indices]
+    def __len__(self): return len(self.indices)
+
+def device_images(ds: LTDataset, device) -> Tensor:
+    "The data set's uint8 images as (N, 3, H, W) on `device` (grey ones repeated to RGB, as PIL's convert does)."
+    x = torch.from_numpy(np.array(ds.images, copy=True))   # a copy: the data set's array may be read-only
+    x = x[..., None].expand(*x.shape, 3) if x.ndim == 3 else x
+    return x.permute(0, 3, 1, 2).contiguous().to(device)
+
+# %% ../../nbs/12_data.loaders.ipynb #67222706
+def _boxes(self, keys) -> Tensor:
+    "One crop box a key: the training draw of its seed, or the test transform's central box."
+    H, W = self.images.shape[2:]
+    if self.kind == 'train': return torch.tensor([crop_box(s, H, W) for _, s in keys], dtype=torch.float64)
+    side = min(H, W) * self.res / (self.res * 8 // 7)
+    return torch.tensor([[(H - side) / 2, (W - side) / 2, side, side, 0]] * len(keys), dtype=torch.float64)
+
+def _batch(self, keys) -> tuple:
+    "`(images, labels[, indices])` of a batch of keys `(i, seed)`, augmented and normalised on the device."
+    j = self.indices[[i for i, _ in keys]]
+    x = self.images[torch.as_tensor(j, device=self.device)].float().div_(255)
+    grid = box_grid(self._boxes(keys), *self.images.shape[2:], self.res).to(self.device, torch.float32)
+    x = (F.grid_sample(x, grid, mode='bilinear', padding_mode='border', align_corners=False) - self.mean) / self.std
+    y = torch.as_tensor(self.ds.labels[j], device=self.device)
+    return (x, y, torch.as_tensor(j)) if self.with_index else (x, y)
+
+DeviceView._boxes, DeviceView.batch = _boxes, _batch
+
 # %% ../../nbs/12_data.loaders.ipynb #dd16abd2
 class ClassAwareSampler(Sampler):
     "Class-balanced cycling: a shuffled cycle over classes, each visit taking the next image of the class's own cycle."
@@ -214,7 +280,8 @@ class Stream:
         self._skip, self.served = 0, skip
         if len(self.view) == 0: batches = []
         # the loader's own base seed is drawn from this stream's generator, not from the global one
-        loader = DataLoader(self.view, batch_sampler=batches[skip:], num_workers=self.num_workers, generator=self.generator)
+        loader = (map(self.view.batch, batches[skip:]) if isinstance(self.view, DeviceView) else   # on the device: a batch at a time
+                  DataLoader(self.view, batch_sampler=batches[skip:], num_workers=self.num_workers, generator=self.generator))
         for b in loader:
             self.served += 1
             yield b
@@ -270,6 +337,7 @@ class DataLoaders:
                  num_workers:int=0, # DataLoader workers of every stream
                  drop_last:bool=False, # drop the last incomplete main batch
                  with_index:bool=False, # batches also carry the data set indices
+                 device=None, # keep the images on this device and augment there (`DeviceView`; None: PIL transforms)
                 ):
         if sampler not in ('none', 'class_aware', 'resample'): raise DataError(f'sampler={sampler!r}: none, class_aware or resample')
         self.train, self.test_ds, self.val, self.split, self.seed = train, test, val, split, seed
@@ -277,7 +345,14 @@ class DataLoaders:
         tr_t, te_t = train_transform(res, mean, std), test_transform(res, mean, std)
         self.transforms = dict(train=tr_t, test=te_t, tte=tte_transform(res, mean, std, tte_mode, tte_expand, tte_times) if tte else None)
         mb, tb = meta_batch_size or batch_size, test_batch_size or batch_size
-        mk = lambda name, ds, idx, t, bs, order, aug, dl=False: Stream(StreamView(ds, idx, t, with_index), bs, order, stream_seed(seed, name), dl, aug, num_workers, name)
+        if device is not None and tte: raise DataError('data_device=true does not run the test-time ensemble (tte=true): set one of them false')
+        on_dev = {}   # one device tensor a data set, shared by its views
+        def view(ds, idx, t):
+            if device is None: return StreamView(ds, idx, t, with_index)
+            v = DeviceView(ds, idx, 'train' if t is tr_t else 'test', res, mean, std, device, with_index, on_dev.get(id(ds)))
+            on_dev[id(ds)] = v.images
+            return v
+        mk = lambda name, ds, idx, t, bs, order, aug, dl=False: Stream(view(ds, idx, t), bs, order, stream_seed(seed, name), dl, aug, num_workers, name)
         main_idx = None if split is None else split.main
         self.streams = dict(main=mk('main', train, main_idx, tr_t, batch_size, 'shuffle' if sampler == 'none' else sampler, True, drop_last))
         if split is not None:
@@ -314,8 +389,10 @@ class DataLoaders:
                     check_md5:bool=True, # CIFAR md5 check
                     with_index:bool=False,
                     split:Optional[MetaSplit]=None, # a recorded split to reuse (resume); default: made from the config
+                    device=None, # with cfg.data_device: the run's device, where the images are kept
                    ):
         "Build the data sets, the meta split (when cfg.use_meta) and the streams from a config."
+        device = (device or 'cpu') if getattr(cfg, 'data_device', False) else None
         train, test = build_dataset(cfg, 'train', check_md5=check_md5), build_dataset(cfg, 'test', check_md5=check_md5)
         val = None
         if getattr(cfg, 'use_meta', False):
@@ -325,7 +402,7 @@ class DataLoaders:
             elif split is None: split = meta_split(train.labels, cfg.meta_data_ratio, cfg.seed, train.num_classes)
         return cls(train, test, cfg.resolution or res, mean, std, split, val, cfg.batch_size, cfg.meta_batch_size,
                    cfg.test_batch_size, cfg.sampler, cfg.seed, cfg.tte, cfg.tte_mode, tte_expand=cfg.tte_expand,
-                   tte_times=cfg.tte_randaug_times, num_workers=cfg.num_workers, with_index=with_index)
+                   tte_times=cfg.tte_randaug_times, num_workers=cfg.num_workers, with_index=with_index, device=device)
 
     def __repr__(self):
         return 'DataLoaders(\n' + '\n'.join(f'  {s!r}' for s in self.streams.values()) + '\n)'
