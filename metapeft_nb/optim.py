@@ -20,10 +20,11 @@ def lr_schedule(t: int,             # optimiser step about to be taken (0-based)
                 total_steps: int,   # T: total optimiser steps of the run
                 warmup_steps: int = 0, # T_w: linear warm-up steps
                 kind: str = 'cosine', # after the warm-up: 'cosine' decay to 0 at T, or 'constant'
+                warmup_offset: int = 0, # 1: the ramp is (t + 1) / T_w, at the full rate on the last warm-up step (the shipped pretraining's)
                ) -> float:
     "Closed-form warm-up + cosine (or constant) factor in [0, 1] at step `t`; 0 from `total_steps` on."
     if kind not in SCHEDULES: raise ValueError(f'schedule {kind!r}: one of {", ".join(SCHEDULES)}')
-    if t < warmup_steps: return t / warmup_steps
+    if t < warmup_steps: return (t + warmup_offset) / warmup_steps
     if t >= total_steps: return 0.0
     if kind == 'constant': return 1.0
     return 0.5 * (1.0 + math.cos(math.pi * (t - warmup_steps) / (total_steps - warmup_steps)))

@@ -15,6 +15,7 @@ from fastcore.script import call_parse
 from .backbones import VIT_TINY_C10_ARCH
 from .config import resolve_device
 from .io import atomic_save
+from .optim import lr_schedule
 
 # %% auto #0
 __all__ = ['VIT_TINY_C10', 'vit_tiny_c10', 'read_image_folder', 'normalize', 'augment', 'lr_at', 'evaluate', 'hardware',
@@ -89,9 +90,8 @@ def augment(x: torch.Tensor, # uint8 batch (B, 3, H, W)
     return out.div_(127.5).sub_(1.0)
 
 def lr_at(step: int, total: int, warmup: int, base: float) -> float:
-    "Warm-up then cosine learning rate at optimiser `step` (0-based) of `total`."
-    if step < warmup: return base * (step + 1) / warmup
-    return base * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
+    "The learning rate at optimiser `step` (0-based) of `total`: `optim.lr_schedule`'s warm-up (reaching `base` on its last step) and cosine."
+    return base * lr_schedule(step, total, warmup, 'cosine', warmup_offset=1)
 
 # %% ../nbs/25_pretrain.ipynb #ec4674f9
 @torch.no_grad()
