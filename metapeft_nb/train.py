@@ -54,11 +54,13 @@ def autocast(precision: str, device):
 
 @contextlib.contextmanager
 def deterministic(on: bool = True):
-    "Deterministic algorithms inside the block; the previous setting afterwards."
-    before = torch.are_deterministic_algorithms_enabled()
+    "Deterministic algorithms inside the block, without pre-filling new tensors (see below); the previous settings afterwards."
+    import torch.utils.deterministic as tud
+    before, fill = torch.are_deterministic_algorithms_enabled(), tud.fill_uninitialized_memory
     torch.use_deterministic_algorithms(on, warn_only=True)
+    tud.fill_uninitialized_memory = False   # torch's default fills every new tensor with NaN: 10-15 % of a CPU step, for no result
     try: yield
-    finally: torch.use_deterministic_algorithms(before)
+    finally: torch.use_deterministic_algorithms(before); tud.fill_uninitialized_memory = fill
 
 # %% ../nbs/60_train.ipynb #e7de1d8a
 class NonFiniteError(RunError):
