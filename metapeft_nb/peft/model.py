@@ -17,7 +17,8 @@ from ..io import FormatError, atomic_write, atomic_write_text, load_safetensors
 from ..config import Config, ConfigError, config_to_yaml, nearest
 from ..backbones import ViTView, create_backbone, no_dropout
 from .modules import (VPT, Adapter, AdaptFormer, LoRA, SSF, Values, MaskedLinear, default_bottleneck,
-                                      default_mask_ratio, lora_dims, feature_dim, slot_param_count, MASK_POSITIONS)
+                                      default_mask_ratio, lora_dims, feature_dim, slot_param_count, MASK_POSITIONS,
+                                      lora_down_shared)
 from .metaparams import (METHODS, LORA_METHODS, SUPPORT, SlotKey, slot_key, module_name,
                                          parse_module_name, MetaParams, check_meta_type)
 
@@ -67,12 +68,14 @@ def _h_ssf(items, h, ctx, V, state):
 def _h_qkv(items, qkv, ctx, V, state):
     q, k, v = qkv
     d = dict(q=q, k=k, v=v)
+    lora = [mod for key, mod in items if key.method != 'ssf']   # every LoRA-type slot here reads h: one matmul for their A
+    hs = iter(lora_down_shared(lora, ctx['h'])) if lora else None
     for key, mod in items:
         if key.method == 'ssf':
             g, b = mod.affine(V['scale'][key])
             D = q.shape[-1]
             for i, n in enumerate('qkv'): d[n] = d[n] * g[i*D:(i+1)*D].to(q.dtype) + b[i*D:(i+1)*D].to(q.dtype)
-        else: d[key.position] = d[key.position] + mod(ctx['h'], V['gate'][key], V['scale'][key])
+        else: d[key.position] = d[key.position] + mod.up(next(hs), V['gate'][key], V['scale'][key])
     return d['q'], d['k'], d['v']
 
 def _h_attn_bias(items, bias, ctx, V, state):

@@ -12,8 +12,8 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['LORA_POSITIONS', 'SSF_POSITIONS', 'BIAS_POSITIONS', 'MASK_POSITIONS', 'default_bottleneck', 'default_mask_ratio',
-           'vpt_init_bound', 'VPT', 'Adapter', 'AdaptFormer', 'LoRA', 'SSF', 'Values', 'mask_count', 'MaskedLinear',
-           'lora_dims', 'feature_dim', 'linear_shape', 'slot_param_count']
+           'vpt_init_bound', 'VPT', 'Adapter', 'AdaptFormer', 'LoRA', 'lora_down_shared', 'SSF', 'Values', 'mask_count',
+           'MaskedLinear', 'lora_dims', 'feature_dim', 'linear_shape', 'slot_param_count']
 
 # %% ../../nbs/30_peft.modules.ipynb #4be894b1
 def default_bottleneck(num_classes:int, # C, the number of classes
@@ -98,7 +98,12 @@ class LoRA(nn.Module):
             with torch.no_grad(): self.A.uniform_(-b, b, generator=generator)
     def forward(self, x:Tensor, gate:Tensor|None=None, s:Tensor|None=None) -> Tensor:
         "The update s (alpha/r) B diag(gate) A x for x (..., in); the factors act on the r-dim. hidden state."
-        h = F.linear(x, self.A)
+        return self.up(self.down(x), gate, s)
+    def down(self, x:Tensor) -> Tensor:
+        "The r-dim. hidden state A x."
+        return F.linear(x, self.A)
+    def up(self, h:Tensor, gate:Tensor|None=None, s:Tensor|None=None) -> Tensor:
+        "s (alpha/r) B diag(gate) h, for the hidden state h = A x."
         c = self.scaling
         if gate is not None: c = gate * c
         if s is not None: c = s * c
@@ -108,6 +113,13 @@ class LoRA(nn.Module):
         "ΔW = (alpha/r) B diag(gate) A, shape (out, in), for merging."
         B = self.B if gate is None else self.B * gate
         return (B @ self.A) * self.scaling
+
+# %% ../../nbs/30_peft.modules.ipynb #9e6dc9d1
+def lora_down_shared(mods:list, # LoRA modules reading the same input
+                     x:Tensor) -> list:
+    "[A_i x] of several LoRA modules on one input, by one matmul with their A stacked."
+    if len(mods) == 1: return [mods[0].down(x)]
+    return list(F.linear(x, torch.cat([m.A for m in mods])).split([m.rank for m in mods], dim=-1))
 
 # %% ../../nbs/30_peft.modules.ipynb #a6abe1b8
 class SSF(nn.Module):
