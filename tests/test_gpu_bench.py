@@ -16,7 +16,8 @@ def test_gpu_bench_tiny_on_cpu(tmp_path):
     for name, r in rec['arms'].items():
         assert r['flops_per_image'] > 0 and r['peak_memory_mib'] > 0, name
     assert all(rec['arms'][a]['images_per_s'] > 0 for a in ('lora', 'adaptformer', 'flora', 'vpt_deep', 'stack'))
-    assert rec['arms']['lora+meta']['meta_step_in_plain_steps'] > 1   # a meta step does more than a plain one
+    meta = rec['arms']['lora+meta']   # times are reported, never judged here (a shared machine)
+    assert meta['meta_step_s'] > 0 and meta['plain_step_s'] > 0 and meta['meta_step_in_plain_steps'] == meta['meta_step_s'] / meta['plain_step_s']
     assert rec['arms']['vpt_deep']['flops_per_image'] > rec['arms']['lora']['flops_per_image']   # prompts lengthen the sequence
 
 def test_gpu_bench_deadline_stops_before_the_next_arm(tmp_path):
