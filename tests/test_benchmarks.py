@@ -13,7 +13,7 @@ INFERENCE = ['lora_forward', 'merged']
 
 def run_speed(tmp_path) -> dict:
     out = tmp_path / 'speed.json'
-    params = dict(size='tiny', steps=3, warmup=1, memory='floor,lora', profile_steps=2, out=str(out))
+    params = dict(size='tiny', steps=3, warmup=1, memory='lora', profile_steps=2, out=str(out))
     papermill.execute_notebook(str(SPEED), str(tmp_path / 'speed.ipynb'), parameters=params, kernel_name='python3',
                                cwd=str(ROOT), progress_bar=False)
     return json.loads(out.read_text())
@@ -37,10 +37,9 @@ def test_speed_tiny(tmp_path):
         assert 'peft_lora' in bb['arms']['lora']['ratio']
         assert bb['checks']['peft_lora_max_abs_diff'] < 1e-4
     assert bb['checks']['merged_peft_modules'] == 0 and bb['checks']['merged_max_abs_diff'] < 1e-4
-    for name in ('floor', 'lora'):
-        m = bb['arms'][name]['memory']
-        assert m['peak_mib'] > 0 and m['step_mib'] >= 0, name
-    assert 'memory' not in bb['arms']['merged']
+    m = bb['arms']['lora']['memory']   # one fresh process (each takes ~15 s here)
+    assert m['peak_mib'] > 0 and m['step_mib'] >= 0 and m['rss_reset'] in (True, False)
+    assert 'memory' not in bb['arms']['floor']
     targets = {t['name']: t for t in bb['targets']}
     assert len(targets) == 3 + has_peft
     assert all(isinstance(t['met'], bool) for t in targets.values() if t['bound'] is not None)
