@@ -137,9 +137,9 @@ ArmStack.step = _step
 @torch.no_grad()
 def _write_back(self):
     "Each arm's θ, optimiser state, step count and learning rates into its own model and optimiser (for checkpoints)."
+    sched = lr_schedule(self.t - 1, self.template['total_steps'], self.template['warmup_steps'], self.template.get('schedule', 'cosine'))
     for i, tr in enumerate(self.trainers):
-        st, sched = self.arm_state(i), lr_schedule(self.t - 1, self.template['total_steps'], self.template['warmup_steps'],
-                                                    self.template.get('schedule', 'cosine'))
+        st = self.arm_state(i)
         for n, p in tr.theta().items():
             p.copy_(self.theta[n][i]); tr.opt.state[p].clear(); tr.opt.state[p].update({k: v.clone() for k, v in st.get(n, {}).items()})
         for g in tr.opt.param_groups: g['lr'] = g['base_lr'] * sched * g['lr_mult']

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/12_data.loaders.ipynb #6d261b84
 from __future__ import annotations
+import contextlib
 from typing import Optional, Sequence
 import numpy as np
 import torch
@@ -16,9 +17,9 @@ from .datasets import LTDataset, build_dataset
 
 # %% auto #0
 __all__ = ['CLIP_MEAN', 'CLIP_STD', 'HALF_MEAN', 'HALF_STD', 'TRANSFORM_KINDS', 'ORDERS', 'STREAMS', 'train_transform',
-           'test_transform', 'plain_transform', 'tte_expand_for', 'tte_transform', 'build_transform', 'StreamView',
-           'crop_box', 'box_grid', 'DeviceView', 'device_images', 'ClassAwareSampler', 'ReSampler', 'Stream',
-           'stream_seed', 'DataLoaders']
+           'test_transform', 'plain_transform', 'tte_expand_for', 'tte_transform', 'build_transform', 'seeded',
+           'StreamView', 'crop_box', 'box_grid', 'DeviceView', 'device_images', 'ClassAwareSampler', 'ReSampler',
+           'Stream', 'stream_seed', 'DataLoaders']
 
 # %% ../../nbs/12_data.loaders.ipynb #1deb61f5
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -98,6 +99,15 @@ def build_transform(kind:str, # one of TRANSFORM_KINDS
     raise DataError(f'transform kind {kind!r}: one of {", ".join(TRANSFORM_KINDS)}')
 
 # %% ../../nbs/12_data.loaders.ipynb #a5d457dd
+@contextlib.contextmanager
+def seeded(seed: int):
+    "torch's CPU default generator seeded with `seed` inside the block (what torchvision's transforms draw from); its state restored after."
+    g = torch.default_generator
+    state = g.get_state()
+    try:
+        g.manual_seed(int(seed)); yield
+    finally: g.set_state(state)
+
 class StreamView(Dataset):
     "A data set seen through `indices` and `transform`; an item key `(i, seed)` seeds the transform's randomness."
     def __init__(self, ds:LTDataset, indices=None, transform=None, with_index:bool=False):
@@ -112,24 +122,16 @@ class StreamView(Dataset):
         x = self.ds.image(j)
         if self.transform is not None:
             if seed is None: x = self.transform(x)
-            else:  # the transform draws from the CPU default generator: seed it, then put its state back
-                g = torch.default_generator
-                state = g.get_state()
-                try:
-                    g.manual_seed(int(seed)); x = self.transform(x)
-                finally: g.set_state(state)
+            else:
+                with seeded(seed): x = self.transform(x)
         return (x, int(self.ds.labels[j]), j) if self.with_index else (x, int(self.ds.labels[j]))
 
 # %% ../../nbs/12_data.loaders.ipynb #be10584b
 def crop_box(seed: int, H: int, W: int, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)) -> tuple:
     "`(top, left, height, width, flip)` that the training transform draws for an H x W image with `seed`."
-    g = torch.default_generator
-    state = g.get_state()
-    try:
-        g.manual_seed(int(seed))
+    with seeded(seed):
         i, j, h, w = T.RandomResizedCrop.get_params(torch.empty(1, 1, 1).expand(3, H, W), list(scale), list(ratio))
         return i, j, h, w, bool(torch.rand(1) < 0.5)
-    finally: g.set_state(state)
 
 def box_grid(boxes: Tensor, H: int, W: int, res: int) -> Tensor:
     "The `grid_sample` grid (B, res, res, 2) that resamples each box `(top, left, height, width, flip)` to res x res."
