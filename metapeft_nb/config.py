@@ -15,12 +15,12 @@ from .io import ConfigError, FormatError, read_yaml
 # %% auto #0
 __all__ = ['MetaMode', 'VALIDATORS', 'FIELDS_', 'RULES', 'SLOT_METHODS', 'LORA_TYPE', 'PRESET_KINDS', 'ALIASES', 'EMBEDDED_OPTS',
            'END_MARK', 'opt', 'Config', 'config_fields', 'describe', 'nearest', 'resolve_device', 'check_value',
-           'coerce', 'Rule', 'rule', 'check_rules', 'rules_table', 'lr_needs_unrolled', 'meta_needs_data',
-           'low_precision_needs_cuda', 'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone', 'modes_alone',
-           'test_needs_run', 'groups_ordered', 'micro_within_batch', 'download_cifar_only', 'device_exists',
-           'low_precision_on_cuda', 'list_presets', 'load_preset', 'AliasWarning', 'resolve_aliases', 'aliases_table',
-           'parse_opts', 'get_config', 'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config',
-           'resolve_meta_freq']
+           'coerce', 'Rule', 'rule', 'check_rules', 'rules_table', 'lr_needs_unrolled', 'meta_steps_need_meta',
+           'meta_needs_data', 'low_precision_needs_cuda', 'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone',
+           'modes_alone', 'test_needs_run', 'groups_ordered', 'micro_within_batch', 'download_cifar_only',
+           'device_exists', 'low_precision_on_cuda', 'list_presets', 'load_preset', 'AliasWarning', 'resolve_aliases',
+           'aliases_table', 'parse_opts', 'get_config', 'config_to_yaml', 'run_identity', 'config_from_dict',
+           'load_config', 'resolve_meta_freq']
 
 # %% ../nbs/01_config.ipynb #e907aedf
 MetaMode = Literal['first_order', 'unrolled', 'implicit', 'forward', 'forward_random', 'replay']
@@ -135,6 +135,7 @@ class Config:
     grad_clip: Optional[float] = opt(None, 'clip the gradient norm of θ to this (null: no clipping)')
     # --- meta-learning (DESIGN section 4)
     use_meta: bool = opt(False, 'meta-learn the PEFT hyperparameters φ')
+    meta_steps: Literal['on', 'off', 'dry'] = opt('on', "with use_meta: 'on' learns φ; 'off' takes no meta step, so θ trains on `main` at the initial φ (the defaults on a meta run's data, to compare it with); 'dry' computes every meta step and leaves φ alone (its cost; θ is untouched)", added=True)
     meta_mode: MetaMode = opt('unrolled', 'hypergradient: first_order, unrolled (exact through K look-ahead steps), implicit (Neumann), replay (exact through the real training steps since the last meta step, by reverse mode), forward (the same by forward-mode tangents, one per meta-parameter) or forward_random (a one-random-direction estimate of it)')
     meta_params: list = opt(['scale'], 'meta-parameter types among scale, lr, rank')
     meta_data_ratio: float = opt(0.2, 'fraction of each class\'s training images set aside for meta_train + meta_val')
@@ -376,6 +377,12 @@ def lr_needs_unrolled(c):
     if c.use_meta and 'lr' in c.meta_params and c.meta_mode not in ('unrolled', 'replay', 'forward', 'forward_random'):
         return (f"meta_params={c.meta_params}: 'lr' needs meta_mode=unrolled, replay, forward or forward_random (the hypergradients "
                 f"that go through the optimiser update, where a learning rate acts); got meta_mode={c.meta_mode}")
+
+@rule('meta_steps', 'use_meta')
+def meta_steps_need_meta(c):
+    "`meta_steps` off or dry act on a meta run: they need `use_meta=True`."
+    if c.meta_steps != 'on' and not c.use_meta:
+        return f'meta_steps={c.meta_steps} keeps a meta run\'s split and φ without learning φ: it needs use_meta=True'
 
 @rule('use_meta', 'meta_data_ratio')
 def meta_needs_data(c):

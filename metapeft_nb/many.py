@@ -28,7 +28,7 @@ def alone_reason(cfg: Config) -> Optional[str]:
     "Why `cfg` must train by itself (None: it can share a batched group)."
     if cfg.test_only or cfg.test_train: return 'it only tests'
     if cfg.zero_shot: return 'zero-shot runs do not train'
-    if cfg.use_meta: return 'meta-learning arms run alone (their φ moves during training)'
+    if cfg.use_meta and cfg.meta_steps != 'off': return 'meta-learning arms run alone (their φ moves during training)'
     if cfg.micro_batch_size: return 'micro-batching runs alone'
     if cfg.precision == 'fp16': return 'fp16 needs a gradient scaler per arm'
     if dist_env()['world_size'] > 1: return 'distributed runs train alone'
@@ -235,7 +235,7 @@ def _prepare(cfg: Config, locks: contextlib.ExitStack, log: Callable):
     if res is not None: return folder, res
     t0 = time.time()
     try:
-        arm['b'] = b = _start(cfg, folder, how, 'on', None, log)
+        arm['b'] = b = _start(cfg, folder, how, None, log)
         arm['tr'] = _run_mod.make_trainer(b, folder, log=log)
         arm['tr'].maybe_resume()
     except BaseException: _remove_unstarted([arm]); raise   # bad data or weights: leave no folder behind, as `run`

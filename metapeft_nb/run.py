@@ -198,7 +198,7 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
                         weight_decay=cfg.weight_decay, momentum=cfg.momentum, betas=tuple(cfg.betas), eps=cfg.eps, schedule=cfg.lr_schedule,
                         lr_mult_fn=model.lr_multipliers if use_lr else None)
     meta = None
-    if cfg.use_meta:
+    if cfg.use_meta and cfg.meta_steps != 'off':   # off: the meta run's split and φ, no meta step
         logged = [dict(scale='scale', lr='lr', rank='effective_rank')[t] for t in cfg.meta_params]
         phi = model.meta_parameters()
         scales, lr_mults, project = _phi_fns(model)
@@ -211,6 +211,7 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
                             seed=cfg.seed,      # forward_random's directions
                             describe=lambda: {f'{k}/{f}': v[f] for k, v in model.meta.read_out(cfg.rank_threshold).items()
                                               for f in logged if f in v})   # only the types that are learned
+        meta.update = cfg.meta_steps != 'dry'   # dry: every meta step computed, φ left alone
     return SimpleNamespace(cfg=cfg, device=device, backbone=backbone, data=data, num_classes=C, model=model, loss=loss, opt=opt, meta=meta)
 
 # %% ../nbs/75_run.ipynb #d7fbf5de
@@ -273,15 +274,13 @@ def meta_split_not_empty(c, facts):
                 f'meta_data_ratio={c.meta_data_ratio}); raise meta_data_ratio, or use a data set with more images a class')
 
 # %% ../nbs/75_run.ipynb #b688af1d
-def _start(cfg, folder, how, meta_steps, device, log, model=None) -> SimpleNamespace:
+def _start(cfg, folder, how, device, log, model=None) -> SimpleNamespace:
     "Everything before training, under the folder's lock: the split checked, the run built, then its files written."
     if how == 'resume' and (folder / 'split.json').exists(): split = MetaSplit.from_dict(_on_main(lambda: read_json(folder / 'split.json', 'split file')))
     else: split = run_split(cfg)
     check_rules(cfg, dict(split=split))
     seed_everything(cfg.seed)   # what still draws from the global generators (dropout, drop-path) starts from the seed
     b = build(cfg, split, device, model)   # fails on bad data / weights before anything is written
-    if b.meta is not None and meta_steps == 'dry': b.meta.update = False
-    if meta_steps == 'off': b.meta = None
     if is_main():
         if how in ('replace', 'restart'): clear_run(folder)
         atomic_write_text(folder / 'config.yaml', config_to_yaml(cfg))
@@ -371,11 +370,9 @@ def _train_and_test(b, folder, fault, log, t0,
 def run(cfg: Config, # the configuration (`Config(...)`, `get_config`, `load_config`)
         fault: Optional[Callable] = None, # test hook, called with the optimiser step after each step
         log: Callable = print,
-        meta_steps: str = 'on', # 'on'; 'dry': compute every meta step but leave φ alone; 'off': no meta steps (same split)
         model=None, # a `PeftModel` to train instead of building one from `cfg` (it must be the one `cfg` describes)
        ) -> dict:
     "Train and test `cfg`, or report it if its folder holds it finished; write and return the results. Under torchrun: every rank trains."
-    if meta_steps not in ('on', 'dry', 'off'): raise ValueError(f"meta_steps={meta_steps!r}: 'on', 'dry' or 'off'")
     if cfg.test_only or cfg.test_train: return test_run(cfg.model_dir, train=cfg.test_train, tte=True if cfg.tte else None, log=log)
     check_rules(cfg, {})   # the device
     if dist_env()['world_size'] > 1 and cfg.use_meta and cfg.meta_mode in TRACKED_MODES:
@@ -384,8 +381,8 @@ def run(cfg: Config, # the configuration (`Config(...)`, `get_config`, `load_con
     if dist_env()['world_size'] > 1 and cfg.data_device:
         raise ConfigError('data_device=true keeps one process\'s copy of the data on its device and is not available in a distributed run: set it false')
     if dist_env()['world_size'] > 1 and not is_distributed():
-        with distributed() as env: return _run(cfg, fault, log if env.rank == 0 else (lambda s: None), meta_steps, env.device, model)
-    return _run(cfg, fault, log, meta_steps, None, model)
+        with distributed() as env: return _run(cfg, fault, log if env.rank == 0 else (lambda s: None), env.device, model)
+    return _run(cfg, fault, log, None, model)
 
 def _first_missing(folder: Path) -> Optional[Path]:
     "The top-most folder on the way to `folder` that does not exist yet (None when `folder` exists)."
@@ -404,7 +401,7 @@ def _decide(cfg, log) -> tuple:
         how = 'resume'
     return folder, how, None
 
-def _run(cfg, fault, log, meta_steps, device, model=None):
+def _run(cfg, fault, log, device, model=None):
     folder, how, res = _on_main(lambda: _decide(cfg, log))   # a finished run is reported without touching its folder
     if res is not None: return res
     created = _first_missing(folder) if is_main() else None   # what a start that fails must take away again
@@ -414,7 +411,7 @@ def _run(cfg, fault, log, meta_steps, device, model=None):
             folder, how, res = _on_main(lambda: _decide(cfg, log))   # again under the lock: another process may have moved on
             if res is not None: return res
             t0 = time.time()
-            return _train_and_test(_start(cfg, folder, how, meta_steps, device, log, model), folder, fault, log, t0)
+            return _train_and_test(_start(cfg, folder, how, device, log, model), folder, fault, log, t0)
         except BaseException:
             if created is not None and created.is_dir() and all(p.name == '.lock' for p in created.rglob('*') if not p.is_dir()):
                 shutil.rmtree(created, ignore_errors=True)   # nothing was started: leave no folder behind
