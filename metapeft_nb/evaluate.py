@@ -10,7 +10,8 @@ import torch, torch.nn.functional as F
 from sklearn.metrics import f1_score, confusion_matrix
 
 # %% auto #0
-__all__ = ['HEADLINE', 'per_class_accuracy', 'expected_calibration_error', 'compute_metrics', 'predict', 'results_table']
+__all__ = ['HEADLINE', 'per_class_accuracy', 'expected_calibration_error', 'compute_metrics', 'predict', 'compare_table',
+           'results_table']
 
 # %% ../nbs/70_evaluate.ipynb #68a8c55b
 def per_class_accuracy(pred: np.ndarray, y: np.ndarray, num_classes: int) -> np.ndarray:
@@ -85,8 +86,17 @@ def predict(model, # maps images (B, 3, H, W) to logits
 # %% ../nbs/70_evaluate.ipynb #537de0fa
 HEADLINE = ('accuracy', 'mean_acc', 'many_acc', 'medium_acc', 'few_acc', 'hmean_acc', 'worst_case_acc', 'macro_f1', 'ece')
 
+def _cell(m, k): return '—' if m.get(k) is None else f'{m[k]:.2f}'
+
+def compare_table(cols: dict, keys=HEADLINE) -> str:
+    "The headline metrics of several runs side by side (`cols`: column name -> metrics), with each column's change from the first."
+    names, ms = list(cols), list(cols.values())
+    delta = lambda m, k: '' if None in (m.get(k), ms[0].get(k)) else f' ({round(m[k] - ms[0][k], 2) + 0.0:+.2f})'
+    rows = ['| metric | ' + ' | '.join(names) + ' |', '| --- |' + ' ---: |' * len(names)]
+    rows += [f'| {k} | ' + ' | '.join(_cell(m, k) + (delta(m, k) if j else '') for j, m in enumerate(ms)) + ' |'
+             for k in keys if any(k in m for m in ms)]
+    return '\n'.join(rows)
+
 def results_table(m: dict, keys=HEADLINE) -> str:
     "The headline metrics as a two-column markdown table ('—' for an empty group)."
-    rows = ['| metric | value |', '| --- | ---: |']
-    rows += [f'| {k} | ' + ('—' if m.get(k) is None else f'{m[k]:.2f}') + ' |' for k in keys if k in m]
-    return '\n'.join(rows)
+    return compare_table({'value': m}, keys)
