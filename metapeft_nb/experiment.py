@@ -9,7 +9,8 @@ from .io import MetapeftError, UsageError, ConfigError, error_table
 from .config import get_config, config_to_yaml, list_presets, describe, Config, nearest
 
 # %% auto #0
-__all__ = ['VERBS', 'make_parser', 'config_from_args', 'predict_cli', 'export_cli', 'dispatch', 'main', 'run_cli']
+__all__ = ['VERBS', 'make_parser', 'config_from_args', 'defaults_twin', 'predict_cli', 'export_cli', 'dispatch', 'main',
+           'run_cli']
 
 # %% ../nbs/80_experiment.ipynb #4a381928
 class _Parser(argparse.ArgumentParser):
@@ -77,8 +78,8 @@ def _cmd_params(a):
 
 def _cmd_run(a, argv):
     c = config_from_args(a)
-    if not argv: print(f'metapeft: the embedded default: {c.dataset}, {c.model}, {c.tuner}, meta-learning ({c.meta_mode}, {", ".join(c.meta_params)})')
     from metapeft_nb.run import run
+    if _compares(a, c): return _run_compared(c)
     res = run(c)
     if 'meta' in res: _print_learned(res)   # a test pass (test_only / test_train) returns its metrics alone
     return res
@@ -86,6 +87,30 @@ def _cmd_run(a, argv):
 def _print_learned(res):
     from metapeft_nb.meta.readout import readout_table
     if res['meta']['read_out']: print('\nlearned hyperparameters\n' + readout_table(res['meta']['read_out']))
+
+# %% ../nbs/80_experiment.ipynb #87059c4d
+def _compares(a, c) -> bool:
+    "The embedded default (no preset named) of a meta run is shown beside its defaults."
+    return a.dataset is None and a.model is None and a.tuner is None and c.use_meta and c.meta_steps == 'on' \
+        and not (c.test_only or c.test_train)
+
+def defaults_twin(c: Config) -> Config:
+    "The defaults beside meta run `c`: its split, data, model and budget, no meta step (`meta_steps=off`)."
+    from dataclasses import replace
+    return replace(c, meta_steps='off', run_name=c.run_name and f'{c.run_name}_defaults')
+
+def _run_compared(c):
+    from metapeft_nb.run import run
+    from metapeft_nb.evaluate import compare_table
+    print(f'metapeft: the embedded default: {c.dataset}, {c.model}, {c.tuner}: its defaults, then meta-learning '
+          f'({c.meta_mode}, {", ".join(c.meta_params)}) on the same data and budget')
+    base, res = run(defaults_twin(c)), run(c)
+    cols = {'defaults': base['metrics'], f'meta-learned ({c.meta_mode})': res['metrics']}
+    secs = [r['timings']['train_s'] for r in (base, res)]
+    print('\ndefaults and meta-learned side by side (test set, %)\n' + compare_table(cols) +
+          f'\n\ntraining {secs[0]:.1f} s and {secs[1]:.1f} s ({secs[1] / max(secs[0], 1e-9):.2f}x); runs: {base["run"]}, {res["run"]}')
+    _print_learned(res)
+    return res
 
 # %% ../nbs/80_experiment.ipynb #81fd71d5
 def predict_cli(argv):
