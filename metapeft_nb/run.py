@@ -42,13 +42,15 @@ RUN_FILES = ('config.yaml', 'split.json', 'tensorboard', *(p.name for p in check
 EARLY_FILES = ('config.yaml', 'split.json', 'tensorboard', '.lock')               # what a run writes before its first checkpoint
 COMPANIONS = ('notebook.ipynb', 'params.yaml', 'status.json', 'papermill.log')  # papermill's and a sweep's files beside a run
 
+def _meta_tag(cfg): return '' if not cfg.use_meta else '_meta' if cfg.meta_steps == 'on' else f'_meta_{cfg.meta_steps}'
+
 def config_hash(cfg: Config) -> str:
     "8 hex digits identifying what `cfg` computes (its `run_identity`)."
     return hashlib.sha256(json.dumps(run_identity(cfg), sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 def run_dir(cfg: Config) -> Path:
     "The run folder of `cfg`."
-    name = cfg.run_name or f'{cfg.dataset}_{cfg.model}_{cfg.tuner or "head"}{"_meta" if cfg.use_meta else ""}_{config_hash(cfg)}'
+    name = cfg.run_name or f'{cfg.dataset}_{cfg.model}_{cfg.tuner or "head"}{_meta_tag(cfg)}_{config_hash(cfg)}'
     return Path(cfg.output_dir) / name
 
 # %% ../nbs/75_run.ipynb #b3de412d
