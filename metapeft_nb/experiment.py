@@ -104,7 +104,7 @@ def _run_compared(c):
     from metapeft_nb.evaluate import compare_table
     print(f'metapeft: the embedded default: {c.dataset}, {c.model}, {c.tuner}: its defaults, then meta-learning '
           f'({c.meta_mode}, {", ".join(c.meta_params)}) on the same data and budget')
-    log = lambda s: None if s.startswith('| metric |') else print(s)   # each run's own table: shown side by side below
+    log = lambda s: None if s.startswith('| metric |') else print(s.replace('; its results:', ''))   # the tables: side by side below
     base, res = run(defaults_twin(c), log=log), run(c, log=log)
     cols = {'defaults': base['metrics'], f'meta-learned ({c.meta_mode})': res['metrics']}
     secs = [r['timings']['train_s'] for r in (base, res)]
