@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Sampler
 from torchvision import transforms as T
-from .longtail import DataError, MetaSplit, class_counts, meta_split
+from .longtail import DataError, MetaSplit, class_counts, meta_split, stratified_subsample
 from .datasets import LTDataset, build_dataset
 
 # %% auto #0
@@ -340,6 +340,7 @@ class DataLoaders:
                  drop_last:bool=False, # drop the last incomplete main batch
                  with_index:bool=False, # batches also carry the data set indices
                  device=None, # keep the images on this device and augment there (`DeviceView`; None: PIL transforms)
+                 test_per_class:Optional[int]=None, # test on at most this many images a class (`stratified_subsample`, seed 0; None: all)
                 ):
         if sampler not in ('none', 'class_aware', 'resample'): raise DataError(f'sampler={sampler!r}: none, class_aware or resample')
         self.train, self.test_ds, self.val, self.split, self.seed = train, test, val, split, seed
@@ -363,7 +364,8 @@ class DataLoaders:
                 if val is None: raise DataError('meta_val=val_list needs the validation list (val=...)')
                 self.streams['meta_val'] = mk('meta_val', val, split.meta_val, te_t, mb, 'shuffle', False)
             else: self.streams['meta_val'] = mk('meta_val', train, split.meta_val, te_t, mb, 'shuffle', False)
-        self.streams['test'] = mk('test', test, None, self.transforms['tte'] or te_t, tb, 'sequential', False)
+        test_idx = None if test_per_class is None else stratified_subsample(test.labels, test_per_class)   # the same images every seed
+        self.streams['test'] = mk('test', test, test_idx, self.transforms['tte'] or te_t, tb, 'sequential', False)
         self.train_counts = train.class_counts
         self.main_counts = class_counts(self.streams['main'].view.labels, train.num_classes)
 
@@ -404,7 +406,8 @@ class DataLoaders:
             elif split is None: split = meta_split(train.labels, cfg.meta_data_ratio, cfg.seed, train.num_classes)
         return cls(train, test, cfg.resolution or res, mean, std, split, val, cfg.batch_size, cfg.meta_batch_size,
                    cfg.test_batch_size, cfg.sampler, cfg.seed, cfg.tte, cfg.tte_mode, tte_expand=cfg.tte_expand,
-                   tte_times=cfg.tte_randaug_times, num_workers=cfg.num_workers, with_index=with_index, device=device)
+                   tte_times=cfg.tte_randaug_times, num_workers=cfg.num_workers, with_index=with_index, device=device,
+                   test_per_class=getattr(cfg, 'test_per_class', None))
 
     def __repr__(self):
         return 'DataLoaders(\n' + '\n'.join(f'  {s!r}' for s in self.streams.values()) + '\n)'

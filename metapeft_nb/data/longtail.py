@@ -11,8 +11,9 @@ import numpy as np
 from ..io import DataError
 
 # %% auto #0
-__all__ = ['GROUPS', 'exp_profile', 'class_counts', 'longtail_indices', 'longtail_subsample', 'count_groups', 'name_groups',
-           'groups_from_config', 'group_means', 'describe_groups', 'MetaSplit', 'meta_split']
+__all__ = ['GROUPS', 'exp_profile', 'class_counts', 'longtail_indices', 'longtail_subsample', 'stratified_subsample',
+           'count_groups', 'name_groups', 'groups_from_config', 'group_means', 'describe_groups', 'MetaSplit',
+           'meta_split']
 
 # %% ../../nbs/10_data.longtail.ipynb #20ab6897
 def exp_profile(n_max:int, # images of the first (largest) class
@@ -72,6 +73,17 @@ def longtail_subsample(labels, # integer labels of the full set
     C = num_classes or int(labels.max()) + 1
     if n_max is None: n_max = len(labels) // C
     return longtail_indices(labels, exp_profile(n_max, imb_ratio, C), seed)
+
+# %% ../../nbs/10_data.longtail.ipynb #8a0aa65d
+def stratified_subsample(labels, # integer labels
+                         per_class:int, # images kept of each class (all of a smaller class)
+                         seed:int=0, # seed of the choice
+                        ) -> np.ndarray:
+    "Indices of at most `per_class` items of each class, a seeded choice, in increasing order."
+    if per_class < 1: raise DataError(f'per_class={per_class}: keep at least one image of each class (per_class >= 1)')
+    labels, rs = np.asarray(labels, dtype=np.int64).reshape(-1), np.random.RandomState(seed)
+    keep = [rs.permutation(np.flatnonzero(labels == c))[:per_class] for c in np.unique(labels)]
+    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, np.int64)
 
 # %% ../../nbs/10_data.longtail.ipynb #cbcf5c82
 GROUPS = ('many', 'medium', 'few')
