@@ -16,11 +16,11 @@ from .io import ConfigError, FormatError, read_yaml
 __all__ = ['MetaMode', 'VALIDATORS', 'FIELDS_', 'RULES', 'SLOT_METHODS', 'LORA_TYPE', 'PRESET_KINDS', 'ALIASES', 'EMBEDDED_OPTS',
            'END_MARK', 'opt', 'Config', 'config_fields', 'describe', 'nearest', 'resolve_device', 'check_value',
            'coerce', 'Rule', 'rule', 'check_rules', 'rules_table', 'lr_needs_unrolled', 'meta_steps_need_meta',
-           'meta_needs_data', 'low_precision_needs_cuda', 'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone',
-           'modes_alone', 'test_needs_run', 'groups_ordered', 'micro_within_batch', 'download_cifar_only',
-           'device_exists', 'low_precision_on_cuda', 'list_presets', 'load_preset', 'AliasWarning', 'resolve_aliases',
-           'aliases_table', 'parse_opts', 'get_config', 'config_to_yaml', 'run_identity', 'config_from_dict',
-           'load_config', 'resolve_meta_freq']
+           'phi_from_is_fixed', 'test_subsample_positive', 'meta_needs_data', 'low_precision_needs_cuda',
+           'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone', 'modes_alone', 'test_needs_run', 'groups_ordered',
+           'micro_within_batch', 'download_cifar_only', 'device_exists', 'low_precision_on_cuda', 'list_presets',
+           'load_preset', 'AliasWarning', 'resolve_aliases', 'aliases_table', 'parse_opts', 'get_config',
+           'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config', 'resolve_meta_freq']
 
 # %% ../nbs/01_config.ipynb #e907aedf
 MetaMode = Literal['first_order', 'unrolled', 'implicit', 'forward', 'forward_random', 'replay']
@@ -136,6 +136,7 @@ class Config:
     # --- meta-learning (DESIGN section 4)
     use_meta: bool = opt(False, 'meta-learn the PEFT hyperparameters φ')
     meta_steps: Literal['on', 'off', 'dry'] = opt('on', "with use_meta: 'on' learns φ; 'off' takes no meta step, so θ trains on `main` at the initial φ (the defaults on a meta run's data, to compare it with); 'dry' computes every meta step and leaves φ alone (its cost; θ is untouched)", added=True)
+    phi_from: Optional[str] = opt(None, "a finished meta run's folder: train with the φ it learned, fixed (the slots its read-out has off switched off), and no meta step; with use_meta=false on the whole training set (the read-out retrained), with use_meta=true and meta_steps=off on main", added=True)
     meta_mode: MetaMode = opt('unrolled', 'hypergradient: first_order, unrolled (exact through K look-ahead steps), implicit (Neumann), replay (exact through the real training steps since the last meta step, by reverse mode), forward (the same by forward-mode tangents, one per meta-parameter) or forward_random (a one-random-direction estimate of it)')
     meta_params: list = opt(['scale'], 'meta-parameter types among scale, lr, rank')
     meta_data_ratio: float = opt(0.2, 'fraction of each class\'s training images set aside for meta_train + meta_val')
@@ -159,6 +160,7 @@ class Config:
     test_train: bool = opt(False, 'load the finished run in `model_dir` and evaluate it on its training set with the test transform', identity=False)
     model_dir: Optional[str] = opt(None, 'run folder to load for test_only / test_train', identity=False)
     ece_bins: int = opt(15, 'bins of the expected calibration error')
+    test_per_class: Optional[int] = opt(None, 'test on a stratified subsample: at most this many images of each class, the same ones for every seed (null: the whole test set)', added=True)
 
     def __post_init__(self): _check_fields(self)
 
@@ -384,6 +386,19 @@ def meta_steps_need_meta(c):
     if c.meta_steps != 'on' and not c.use_meta:
         return f'meta_steps={c.meta_steps} keeps a meta run\'s split and φ without learning φ: it needs use_meta=True'
 
+@rule('phi_from', 'use_meta', 'meta_steps')
+def phi_from_is_fixed(c):
+    "`phi_from` trains at a finished run's φ, fixed: with meta-learning on, it would be learned again."
+    if c.phi_from and c.use_meta and c.meta_steps != 'off':
+        return (f'phi_from={c.phi_from} fixes φ at that run\'s, so nothing is meta-learned: set use_meta=false (θ on the whole '
+                'training set) or meta_steps=off (θ on main)')
+
+@rule('test_per_class')
+def test_subsample_positive(c):
+    "`test_per_class` keeps at least one image of each class."
+    if c.test_per_class is not None and c.test_per_class < 1:
+        return f'test_per_class={c.test_per_class}: keep at least one image of each class (>= 1), or null for the whole test set'
+
 @rule('use_meta', 'meta_data_ratio')
 def meta_needs_data(c):
     "Meta-learning needs `meta_data_ratio > 0`: `meta_train` (and with `meta_val=split` also `meta_val`) come from the training set."
@@ -403,10 +418,12 @@ LORA_TYPE = ('lora', 'lora_mlp', 'flora')
 
 @rule('use_meta', 'tuner')
 def meta_needs_slots(c):
-    "Meta-learning needs a tuner that places slots (the head alone, full or whole-model fine-tuning have no meta-parameters)."
-    if c.use_meta and (c.head_only or c.fine_tuning or not any(getattr(c, m) for m in SLOT_METHODS)):
+    "Meta-learning, and `phi_from`, need a tuner that places slots (the head alone, full or whole-model fine-tuning have no meta-parameters); `meta_steps=off` alone only splits the data."
+    none = c.head_only or c.fine_tuning or not any(getattr(c, m) for m in SLOT_METHODS)
+    if c.use_meta and c.meta_steps != 'off' and none:
         return (f'use_meta=True needs PEFT slots to meta-learn, and tuner {c.tuner!r} places none; '
-                'use a tuner such as lora, adaptformer or flora, or use_meta=False')
+                'use a tuner such as lora, adaptformer or flora, or use_meta=False (meta_steps=off trains it on main)')
+    if c.phi_from and none: return f'phi_from={c.phi_from} sets the φ of PEFT slots, and tuner {c.tuner!r} places none'
 
 @rule('meta_params', 'tuner')
 def rank_needs_lora(c):

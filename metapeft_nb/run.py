@@ -14,13 +14,14 @@ import torch, torch.nn as nn
 from torch.func import functional_call
 import metapeft_nb
 from .io import (MetapeftError, RunError, ConfigError, DataError, FormatError, FolderError, FolderLock, write_error,
-                            atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files)
+                            atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files, load_safetensors)
 from .config import Config, config_to_yaml, load_config, resolve_meta_freq, resolve_device, run_identity, rule, check_rules
 from .data.longtail import class_counts, groups_from_config, MetaSplit, meta_split
 from .data.datasets import build_dataset, IMG_EXT
 from .data.loaders import DataLoaders, Stream, StreamView, plain_transform, test_transform
 from .backbones import create_backbone
 from .peft.model import build_peft_model, save_adapter, load_adapter, param_table
+from .peft.metaparams import slot_key
 from .heads import head_from_config, head_init_weights, loss_from_config, balanced_ce
 from .optim import slot_param_groups, PeftOptimizer
 from .meta.bilevel import TRACKED_MODES, outer_optimizer, xy_loss
@@ -32,9 +33,10 @@ from .evaluate import predict, compute_metrics, results_table, HEADLINE
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'EARLY_FILES', 'COMPANIONS', 'config_hash', 'run_dir', 'folder_state', 'clear_run', 'finished_results',
-           'provenance', 'seed_everything', 'build', 'params_of', 'evaluate_model', 'meta_trajectory', 'run_split',
-           'meta_split_not_empty', 'save_predictions', 'hparam_values', 'log_test', 'save_figures', 'make_trainer',
-           'run', 'load_run', 'test_run', 'predict_images', 'export_merged']
+           'provenance', 'seed_everything', 'build', 'adapter_phi', 'phi_source', 'fix_phi_', 'params_of',
+           'evaluate_model', 'meta_trajectory', 'run_split', 'meta_split_not_empty', 'save_predictions',
+           'hparam_values', 'log_test', 'save_figures', 'make_trainer', 'run', 'load_run', 'test_run', 'predict_images',
+           'export_merged']
 
 # %% ../nbs/75_run.ipynb #e2d81dd5
 RUN_FILES = ('config.yaml', 'split.json', 'tensorboard', *(p.name for p in checkpoint_files('train_state.pt')), 'adapter',
@@ -177,9 +179,11 @@ def _given_model(cfg: Config, model, C: int):
     if out is not None and out != C: raise ConfigError(f'the model\'s head has {out} outputs and the data set {C} classes')
 
 def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
-          model=None) -> SimpleNamespace: # a `PeftModel` to train instead of building one (the peft-style API's)
+          model=None, # a `PeftModel` to train instead of building one (the peft-style API's)
+          phi: Optional[SimpleNamespace] = None) -> SimpleNamespace: # the fixed φ (`phi_source`; default: `cfg.phi_from`'s)
     "Backbone, data, head, model, loss, optimiser and meta schedule of `cfg` (see above)."
     device = resolve_device(cfg.device) if device is None else torch.device(device)
+    phi = phi if phi is not None or not cfg.phi_from else phi_source(cfg.phi_from)   # a bad source fails before anything loads
     kw = {'img_size': cfg.resolution} if cfg.resolution else {}
     if cfg.drop_path: kw['drop_path_rate'] = cfg.drop_path
     backbone = model.backbone if model is not None else create_backbone(cfg.backbone, pretrained=cfg.pretrained, seed=cfg.seed, **kw)
@@ -189,13 +193,14 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
     head = model.head if model is not None else head_from_config(cfg, backbone.embed_dim, C, generator=torch.Generator().manual_seed(cfg.seed))
     w = _head_init(cfg, backbone.to(device), data, C, device)
     if w is not None: head.apply_weight(w)
-    model = (model if model is not None else build_peft_model(cfg, C, head, backbone)).to(device)
+    model = (model if model is not None else build_peft_model(cfg, C, head, backbone, phi and phi.types)).to(device)
+    if phi is not None: fix_phi_(model, phi)
     loss = loss_from_config(cfg, data.main_counts)
     theta = model.trainable_parameters()
     slot_lr = model.slot_lrs(cfg.lr)
     groups = slot_param_groups(theta, model.slot_of, {k: v / cfg.lr for k, v in slot_lr.items()})
     steps = len(data['main'])
-    use_lr = cfg.use_meta and 'lr' in cfg.meta_params
+    use_lr = 'lr' in model.meta.types   # learned, or fixed by phi_from
     opt = PeftOptimizer(groups, cfg.optimizer, lr=cfg.lr, total_steps=cfg.num_epochs * steps, warmup_steps=cfg.warmup_steps,
                         weight_decay=cfg.weight_decay, momentum=cfg.momentum, betas=tuple(cfg.betas), eps=cfg.eps, schedule=cfg.lr_schedule,
                         lr_mult_fn=model.lr_multipliers if use_lr else None)
@@ -216,6 +221,40 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
         meta.update = cfg.meta_steps != 'dry'   # dry: every meta step computed, φ left alone
     return SimpleNamespace(cfg=cfg, device=device, backbone=backbone, data=data, num_classes=C, model=model, loss=loss, opt=opt, meta=meta)
 
+# %% ../nbs/75_run.ipynb #46c39d61
+def adapter_phi(path) -> tuple:
+    "`(types, {name: tensor})`: the meta-parameter types and φ saved in an adapter file."
+    from safetensors import safe_open
+    with safe_open(str(path), framework='pt') as f: types = json.loads((f.metadata() or {}).get('meta_types', '[]'))
+    return tuple(types), {k[len('meta.'):]: v for k, v in load_safetensors(path, 'adapter').items() if k.startswith('meta.')}
+
+def phi_source(folder) -> SimpleNamespace:
+    "The φ that the finished meta run in `folder` learned, with its read-out thresholds (for `phi_from`)."
+    folder = Path(folder)
+    if not (folder / 'results.json').exists():
+        raise FolderError(f'phi_from={folder}: not a finished run folder (no results.json); name a meta run that has finished')
+    src = load_config(folder / 'config.yaml', complete=True)
+    if not src.use_meta or src.meta_steps != 'on':
+        raise ConfigError(f'phi_from={folder}: that run learned no φ (use_meta={src.use_meta}, meta_steps={src.meta_steps}); name a meta run')
+    types, tensors = adapter_phi(folder / 'adapter' / 'adapter.safetensors')
+    return SimpleNamespace(folder=folder, types=types, phi=tensors, prune_threshold=src.prune_threshold, rank_threshold=src.rank_threshold)
+
+# %% ../nbs/75_run.ipynb #518042fe
+@torch.no_grad()
+def fix_phi_(model, src: SimpleNamespace) -> dict:
+    "Load `src`'s φ into `model`, switch off the slots its read-out has off, freeze φ; the read-out."
+    mine = model.meta.state_dict()
+    shapes = lambda d: {k: tuple(v.shape) for k, v in d.items()}
+    if shapes(mine) != shapes(src.phi):
+        raise ConfigError(f'phi_from={src.folder}: its φ ({shapes(src.phi)}) does not fit this configuration\'s slots ({shapes(mine)}); '
+                          'use that run\'s model and tuner options')
+    model.meta.load_state_dict(src.phi)
+    ro = read_out(model.meta, src.prune_threshold, src.rank_threshold)
+    for name, d in ro.items():
+        if not d['on'] and model.meta.is_on(slot_key(name)): model.meta.switch_off(slot_key(name))
+    for p in model.meta.parameters(): p.requires_grad_(False)
+    return ro
+
 # %% ../nbs/75_run.ipynb #d7fbf5de
 def params_of(cfg: Config) -> dict:
     "The trainable-parameter table of `cfg` (random backbone weights, no data needed)."
@@ -229,7 +268,9 @@ def params_of(cfg: Config) -> dict:
 # %% ../nbs/75_run.ipynb #4cb0c171
 def evaluate_model(b: SimpleNamespace, stream: str = 'test', progress: bool = False, predictions: bool = False):
     "Metrics of the model of `b` on one of its streams (many / medium / few from the training counts); with `predictions`: `(metrics, logits, labels)`."
-    logits, labels = sharded_predict(b.model, b.data[stream], b.device, lambda m, s, d: predict(m, s, d, progress and is_main()))
+    s = b.data[stream]
+    if s.order != 'sequential': s = Stream(s.view, s.batch_size, 'sequential', augment=False, name=stream)   # meta_val: each image once
+    logits, labels = sharded_predict(b.model, s, b.device, lambda m, s, d: predict(m, s, d, progress and is_main()))
     groups = groups_from_config(b.cfg, b.data.classes, b.data.train_counts)
     m = compute_metrics(logits, labels, groups=groups, bins=b.cfg.ece_bins)
     m['groups'] = {g: [int(i) for i in v] for g, v in groups.items()}
@@ -348,15 +389,20 @@ def _train_and_test(b, folder, fault, log, t0,
     t_train = time.time() - t1 if trained is None else trained['train_s']
     t2 = time.time(); m, logits, labels = evaluate_model(b, 'test', cfg.progress, predictions=True); t_test = time.time() - t2
     confusion = m.pop('confusion')
+    t3 = time.time(); mv = evaluate_model(b, 'meta_val') if 'meta_val' in b.data else None; t_val = time.time() - t3
+    if mv is not None: mv.pop('confusion')   # the outer loss's images: how a sweep selects without looking at the test set
     results = dict(metrics=m, run=str(folder), dataset=cfg.dataset, model=cfg.model, tuner=cfg.tuner,
+                   images=dict(main=len(b.data['main'].view), test=len(b.data['test'].view)),
                    classes=list(b.data.classes), train_counts=[int(c) for c in b.data.train_counts],
                    params=param_table(b.model), history=tr.history,
                    meta=dict(read_out=read_out(b.model.meta, cfg.prune_threshold, cfg.rank_threshold), steps=len(tr.meta_history),
                              trajectory=meta_trajectory(b.model.meta, tr.meta_history, cfg.rank_threshold)),
                    timings=dict(build_s=round(t_build, 2), train_s=round(t_train, 2), test_s=round(t_test, 2),
+                                **({} if mv is None else dict(meta_val_s=round(t_val, 2))),
                                 meta_s=round(sum(h.get('time_s', 0) for h in tr.meta_history), 2),
                                 **({} if trained is None else dict(batched_arms=trained['batched_arms']))),
                    provenance=dict(provenance(b.device), world_size=dist_env()['world_size']))
+    if mv is not None: results['metrics_meta_val'] = mv
     if is_main():
         save_adapter(b.model, folder / 'adapter', cfg)
         atomic_write_json(folder / 'confusion.json', confusion)
@@ -431,7 +477,11 @@ def load_run(folder, device=None, tte: Optional[bool] = None) -> SimpleNamespace
     cfg = load_config(folder / 'config.yaml', complete=True)
     if tte is not None: cfg = replace(cfg, tte=tte)
     split = MetaSplit.from_dict(read_json(folder / 'split.json', 'split file')) if (folder / 'split.json').exists() else None
-    b = build(replace(cfg, head_init='none'), split, device)
+    phi = None
+    if cfg.phi_from:   # its φ is in its own adapter: the run it came from need not be there any more
+        types, tensors = adapter_phi(folder / 'adapter' / 'adapter.safetensors')
+        phi = SimpleNamespace(folder=folder, types=types, phi=tensors, prune_threshold=0.0, rank_threshold=cfg.rank_threshold)
+    b = build(replace(cfg, head_init='none'), split, device, phi=phi)
     load_adapter(b.model, folder / 'adapter')   # a FormatError for a truncated, foreign or mismatched adapter
     return b
 

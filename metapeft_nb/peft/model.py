@@ -6,7 +6,7 @@
 from __future__ import annotations
 import copy, json, math
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -560,6 +560,7 @@ def slots_from_config(cfg:Config, num_layers:int, num_classes:int, dim:int) -> d
 
 def build_peft_model(cfg:Config, num_classes:int, head:nn.Module|None=None,
                      backbone:ViTView|None=None, # default: create_backbone(cfg.backbone or cfg.model, pretrained=cfg.pretrained)
+                     meta_types:Sequence[str]|None=None, # φ's types, instead of `cfg.meta_params` with use_meta (`phi_from`: the source run's)
                     ) -> PeftModel:
     "The PEFT model a configuration describes: backbone + slots (+ mode) + `head` (+ meta-parameters if use_meta); the Config has checked what runs together."
     if backbone is None:
@@ -567,7 +568,7 @@ def build_peft_model(cfg:Config, num_classes:int, head:nn.Module|None=None,
         backbone = create_backbone(cfg.backbone or cfg.model, pretrained=cfg.pretrained, seed=cfg.seed, **kw)
     L, D = backbone.num_layers, backbone.embed_dim
     slots = {} if cfg.zero_shot else slots_from_config(cfg, L, num_classes, D)   # zero-shot: the head alone, untrained
-    types = tuple(cfg.meta_params) if cfg.use_meta else ()
+    types = tuple(meta_types) if meta_types is not None else tuple(cfg.meta_params) if cfg.use_meta else ()
     mode = 'fine' if cfg.fine_tuning else 'head_only' if cfg.head_only or cfg.zero_shot else 'full' if cfg.full_tuning else None
     flora_slots = [k for k in slots if k.method == 'flora']
     model = PeftModel(backbone, slots, head, mask_seed=cfg.mask_seed, seed=cfg.seed, meta_types=types, mode=mode,
