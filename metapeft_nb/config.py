@@ -13,22 +13,27 @@ import yaml
 from .io import ConfigError, FormatError, read_yaml
 
 # %% auto #0
-__all__ = ['MetaMode', 'VALIDATORS', 'FIELDS_', 'RULES', 'SLOT_METHODS', 'LORA_TYPE', 'PRESET_KINDS', 'ALIASES', 'EMBEDDED_OPTS',
-           'END_MARK', 'opt', 'Config', 'config_fields', 'describe', 'nearest', 'resolve_device', 'check_value',
-           'coerce', 'Rule', 'rule', 'check_rules', 'rules_table', 'lr_needs_unrolled', 'meta_steps_need_meta',
+__all__ = ['MetaMode', 'META_COUNT', 'VALIDATORS', 'FIELDS_', 'RULES', 'LR_MODES', 'SLOT_METHODS', 'LORA_TYPE', 'PRESET_KINDS',
+           'ALIASES', 'EMBEDDED_OPTS', 'END_MARK', 'opt', 'Config', 'config_fields', 'describe', 'nearest',
+           'resolve_device', 'check_value', 'coerce', 'Rule', 'rule', 'check_rules', 'rules_table', 'MetaParamsWarning',
+           'meta_types_for', 'takes_meta_steps', 'lr_needs_unrolled', 'one_meta_budget', 'meta_steps_need_meta',
            'phi_from_is_fixed', 'test_subsample_positive', 'meta_needs_data', 'low_precision_needs_cuda',
            'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone', 'modes_alone', 'test_needs_run', 'groups_ordered',
            'micro_within_batch', 'download_cifar_only', 'device_exists', 'low_precision_on_cuda', 'list_presets',
            'load_preset', 'AliasWarning', 'resolve_aliases', 'aliases_table', 'parse_opts', 'get_config',
-           'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config', 'resolve_meta_freq']
+           'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config', 'resolve_meta_freq', 'meta_schedule',
+           'meta_steps_at']
 
 # %% ../nbs/01_config.ipynb #e907aedf
 MetaMode = Literal['first_order', 'unrolled', 'implicit', 'forward', 'forward_random', 'replay']
 
+META_COUNT = 16   # meta steps a meta run takes when neither meta_count nor meta_update_freq is given
+
 def opt(default, doc: str, identity: bool = True,
-        added: bool = False): # added after run folders were made: at its default it stays out of the identity (their names hold)
+        added: bool = False, # added after run folders were made: at its default it stays out of the identity (their names hold)
+        legacy=None): # the identity value of the option at its default: the default folders were named with before it changed
     "A dataclass field with its one-line `doc`; `identity=False`: the option does not change what a run computes."
-    md = dict(doc=doc, identity=identity, added=added)
+    md = dict(doc=doc, identity=identity, added=added, **({} if legacy is None else dict(legacy=legacy)))
     if isinstance(default, (list, dict)): return field(default_factory=lambda: copy.deepcopy(default), metadata=md)
     return field(default=default, metadata=md)
 
@@ -137,11 +142,14 @@ class Config:
     use_meta: bool = opt(False, 'meta-learn the PEFT hyperparameters φ')
     meta_steps: Literal['on', 'off', 'dry'] = opt('on', "with use_meta: 'on' learns φ; 'off' takes no meta step, so θ trains on `main` at the initial φ (the defaults on a meta run's data, to compare it with); 'dry' computes every meta step and leaves φ alone (its cost; θ is untouched)", added=True)
     phi_from: Optional[str] = opt(None, "a finished meta run's folder: train with the φ it learned, fixed (the slots its read-out has off switched off), and no meta step; with use_meta=false on the whole training set (the read-out retrained), with use_meta=true and meta_steps=off on main", added=True)
+    retrain: Literal['none', 'all'] = opt('none', "with a meta run: 'all' then trains θ again from the start on every training image with the learned φ fixed (a second run folder, phi_from the first; the meta run's folder is the same either way)", identity=False)
     meta_mode: MetaMode = opt('unrolled', 'hypergradient: first_order, unrolled (exact through K look-ahead steps), implicit (Neumann), replay (exact through the real training steps since the last meta step, by reverse mode), forward (the same by forward-mode tangents, one per meta-parameter) or forward_random (a one-random-direction estimate of it)')
     meta_params: list = opt(['scale'], 'meta-parameter types among scale, lr, rank')
     meta_data_ratio: float = opt(0.2, 'fraction of each class\'s training images set aside for meta_train + meta_val')
     meta_inner_steps: int = opt(1, 'look-ahead steps K of a meta step')
-    meta_update_freq: Union[int, str] = opt(25, 'optimiser steps between meta steps, or epochs written `Nep` (e.g. `1ep`); 25 keeps an unrolled K=1 meta step (measured ~4.2 plain steps, nbs/benchmarks/meta_cost) near 15% of training time')
+    meta_count: Optional[int] = opt(None, f'meta steps per run, spread evenly over its optimiser steps (at most one a step); null, with meta_update_freq null too: {META_COUNT}', added=True)
+    meta_update_freq: Union[int, str, None] = opt(None, 'an explicit cadence instead of meta_count: optimiser steps between meta steps, or epochs written `Nep` (e.g. `1ep`)', legacy=25)
+    meta_min_steps: int = opt(8, 'a meta run that learns φ (meta_steps=on) but would take fewer meta steps than this is refused before it starts, with the options that change it; 0 turns the check off', identity=False)
     meta_lr: float = opt(0.01, 'learning rate of the outer AdamW on φ; φ is a log-scale (scale, lr) or logit (rank), so each meta step moves a scale by at most about 1% and 100 meta steps by at most a factor e')
     meta_batch_size: Optional[int] = opt(None, 'batch size of meta_train and meta_val (null: batch_size)')
     meta_l1: float = opt(0.0, 'weight of the L1 penalty Σ s on the scales in the outer objective')
@@ -261,6 +269,7 @@ _META_TYPES = ('scale', 'lr', 'rank')
 _FLORA_POS = ('q', 'k', 'v', 'out', 'out_seq', 'mlp1', 'mlp2')
 
 def _freq_ok(v):
+    if v is None: return None
     if isinstance(v, int): return None if v >= 1 else 'must be >= 1 optimiser step'
     return None if re.fullmatch(r'[1-9]\d*ep', v) else "must be a whole number of steps (e.g. 20) or of epochs written 'Nep' (e.g. 1ep)"
 
@@ -278,7 +287,7 @@ VALIDATORS = {
     'imb_n_max':        lambda v: None if v is None or v >= 1 else 'must be >= 1',
     'meta_data_ratio':  lambda v: None if 0 <= v < 1 else 'must be in [0, 1)',
     'meta_inner_steps': lambda v: None if v >= 1 else 'must be >= 1',
-    'meta_update_freq': _freq_ok,
+    'meta_update_freq': _freq_ok, 'meta_count': _at_least(1, none=True), 'meta_min_steps': _at_least(0),
     'meta_params':      _subset(_META_TYPES),
     'flora_positions':  _subset(_FLORA_POS),
     'lr':               lambda v: None if v > 0 else 'must be > 0',
@@ -323,11 +332,23 @@ def check_value(key, v):
     if msg: raise ConfigError(f'{key}={v!r}: {msg}')
     return v
 
+def _takes(tp, kind) -> bool:
+    "Whether option type `tp` accepts values of `kind` (bool or str), directly, as a choice or in a union."
+    o, a = get_origin(tp), get_args(tp)
+    if o is Union: return any(_takes(t, kind) for t in a)
+    if o is Literal: return any(type(x) is kind for x in a)
+    return tp is kind
+
+def _yaml_value(key, s):
+    "The command-line string `s` read as YAML for option `key`, except that YAML 1.1's yes / no / on / off stay words where the option takes words, not booleans."
+    try: v = yaml.safe_load(s)
+    except yaml.YAMLError: return s
+    tp = FIELDS_[key][0] if key in FIELDS_ else None
+    return s if isinstance(v, bool) and tp is not None and _takes(tp, str) and not _takes(tp, bool) else v
+
 def coerce(key, s: str):
-    "Parse the command-line string `s` for option `key` (YAML scalars, lists, mappings, null) and check it."
-    try: v = yaml.safe_load(s) if isinstance(s, str) else s
-    except yaml.YAMLError: v = s
-    return check_value(key, v)
+    "Parse the command-line string `s` for option `key` (YAML scalars, lists, mappings, null; words kept as words for a choice or string option) and check it."
+    return check_value(key, _yaml_value(key, s) if isinstance(s, str) else s)
 
 FIELDS_ = config_fields()
 
@@ -367,18 +388,51 @@ def rules_table() -> str:
     return '\n'.join(rows)
 
 def _check_fields(cfg):
-    "Every field checked and converted (`check_value`), then the config rules; `backbone` defaults to `model`."
+    "Every field checked and converted (`check_value`), then the config rules; `backbone` defaults to `model`; the meta types and budget resolved."
     for f in fields(cfg): setattr(cfg, f.name, check_value(f.name, getattr(cfg, f.name)))
     if cfg.backbone is None: cfg.backbone = cfg.model
+    if cfg.use_meta: cfg.meta_params = meta_types_for(cfg.meta_params, cfg.meta_mode, Config.__dataclass_fields__['meta_params'].default_factory())
     check_rules(cfg)
+    _resolve_budget(cfg)
+
+# %% ../nbs/01_config.ipynb #221da067
+LR_MODES = ('unrolled', 'replay', 'forward', 'forward_random')   # hypergradients through the optimiser update, where a learning rate acts
+
+class MetaParamsWarning(UserWarning):
+    "A meta-parameter type that the chosen `meta_mode` cannot learn, dropped from the default types."
+
+def meta_types_for(params, mode, default) -> list:
+    "`params` for `mode`: with `params` the `default` types, `lr` is dropped (one `MetaParamsWarning`) where `mode` cannot learn it."
+    if 'lr' not in params or mode in LR_MODES or list(params) != list(default): return list(params)
+    kept = [t for t in params if t != 'lr']
+    warnings.warn(f"meta_mode={mode} does not learn learning rates (its hypergradient does not pass through the optimiser update): "
+                  f"meta_params={kept}, the default {list(default)} without 'lr'", MetaParamsWarning, stacklevel=5)
+    return kept
+
+def takes_meta_steps(c) -> bool:
+    "Whether a run of `c` takes meta steps: `use_meta` with `meta_steps` on or dry."
+    return bool(c.use_meta and c.meta_steps != 'off')
+
+def _resolve_budget(c):
+    "A run that takes meta steps with no budget given gets `META_COUNT` of them; one that takes none has no `meta_count`."
+    if not takes_meta_steps(c): c.meta_count = None
+    elif c.meta_count is None and c.meta_update_freq is None: c.meta_count = META_COUNT
 
 # %% ../nbs/01_config.ipynb #9ac4b184
 @rule('meta_params', 'meta_mode')
 def lr_needs_unrolled(c):
-    "`lr` meta-parameters need a hypergradient through the optimiser update: `meta_mode` unrolled, replay, forward or forward_random."
-    if c.use_meta and 'lr' in c.meta_params and c.meta_mode not in ('unrolled', 'replay', 'forward', 'forward_random'):
+    "`lr` meta-parameters, given explicitly, need a hypergradient through the optimiser update: `meta_mode` unrolled, replay, forward or forward_random (the default types drop `lr` for the other modes, `meta_types_for`)."
+    if c.use_meta and 'lr' in c.meta_params and c.meta_mode not in LR_MODES:
         return (f"meta_params={c.meta_params}: 'lr' needs meta_mode=unrolled, replay, forward or forward_random (the hypergradients "
-                f"that go through the optimiser update, where a learning rate acts); got meta_mode={c.meta_mode}")
+                f"that go through the optimiser update, where a learning rate acts); got meta_mode={c.meta_mode}: "
+                f"give meta_params={[t for t in c.meta_params if t != 'lr']} or another meta_mode")
+
+@rule('meta_count', 'meta_update_freq')
+def one_meta_budget(c):
+    "The meta-step budget is given once: `meta_count` (meta steps per run) or `meta_update_freq` (optimiser steps between them)."
+    if c.meta_count is not None and c.meta_update_freq is not None:
+        return (f'meta_count={c.meta_count} and meta_update_freq={c.meta_update_freq!r} both set the meta steps: give one of the two '
+                '(meta_count: meta steps per run, spread evenly; meta_update_freq: optimiser steps between them) and the other null')
 
 @rule('meta_steps', 'use_meta')
 def meta_steps_need_meta(c):
@@ -546,11 +600,6 @@ def aliases_table() -> str:
     return '\n'.join(['| public name | read as |', '| --- | --- |'] + [f'| `{k}` | {doc} |' for k, (_, doc) in ALIASES.items()])
 
 # %% ../nbs/01_config.ipynb #d43902c7
-def _scalar(s: str):
-    "A command-line value read as YAML (true, 3, [q, v], {a: 1}, null), or the string itself."
-    try: return yaml.safe_load(s)
-    except yaml.YAMLError: return s
-
 def parse_opts(opts) -> dict:
     "Turn `['k=v', ...]` (or a dict) into checked `{k: v}` (the public code's option names read as this package's)."
     if opts is None: return {}
@@ -561,10 +610,10 @@ def parse_opts(opts) -> dict:
         for o in opts:
             if not isinstance(o, str) or '=' not in o: raise ConfigError(f'{o!r}: an override is key=value, e.g. lr=0.01')
             k, v = o.split('=', 1)
-            raw[k.strip()] = _scalar(v.strip())
+            raw[k.strip()] = _yaml_value(k.strip(), v.strip())
     return {k: check_value(k, v) for k, v in resolve_aliases(raw).items()}
 
-EMBEDDED_OPTS = dict(use_meta=True, meta_update_freq=10, meta_lr=0.05)   # the embedded default's options beyond its presets
+EMBEDDED_OPTS = dict(use_meta=True, meta_lr=0.05)   # the embedded default's options beyond its presets
 
 def _default(name): return Config.__dataclass_fields__[name].default
 
@@ -576,15 +625,19 @@ def get_config(dataset=None, model=None, tuner='default', opts=None, **kwargs) -
     model = model or over.get('model') or _default('model')
     tuner = over.get('tuner', _default('tuner')) if tuner == 'default' else tuner
     merged = {} if named else dict(EMBEDDED_OPTS)
+    def layer(d):   # the budget is one setting: a layer that gives meta_count or meta_update_freq replaces the other from below
+        for a, b in (('meta_count', 'meta_update_freq'), ('meta_update_freq', 'meta_count')):
+            if a in d and b not in d: merged.pop(b, None)
+        merged.update(d)
     data = load_preset('data', dataset)
     if 'data_source' in over and over['data_source'] != data.get('data_source', _default('data_source')):   # another reader under this preset's settings
         fits = [n for n in list_presets('data') if load_preset('data', n).get('data_source') == over['data_source']]
         raise ConfigError(f"data_source={over['data_source']!r} does not go with the data preset {dataset!r} (it reads {data.get('data_source', _default('data_source'))!r}); "
                           f"name the data preset instead: --dataset {' or '.join(fits[:4]) or '<one of metapeft --list>'}")
-    merged.update(data)
-    merged.update(load_preset('model', model))
-    if tuner is not None: merged.update(load_preset('tuner', tuner))
-    merged.update(over)
+    layer(data)
+    layer(load_preset('model', model))
+    if tuner is not None: layer(load_preset('tuner', tuner))
+    layer(over)
     merged.update(dataset=dataset, model=model, tuner=tuner)
     if merged.get('backbone') is None: merged['backbone'] = model
     return Config(**merged)
@@ -610,7 +663,8 @@ def config_to_yaml(cfg: Config) -> str:
 def run_identity(cfg: Config) -> dict:
     "The options that decide what a run computes (all but those marked `identity=False`, and `added` ones at their default): a run folder's identity."
     at_default = lambda f: f.metadata.get('added') and getattr(cfg, f.name) == f.default
-    return {f.name: getattr(cfg, f.name) for f in fields(cfg) if f.metadata['identity'] and not at_default(f)}
+    value = lambda f: f.metadata['legacy'] if 'legacy' in f.metadata and getattr(cfg, f.name) == f.default else getattr(cfg, f.name)
+    return {f.name: value(f) for f in fields(cfg) if f.metadata['identity'] and not at_default(f)}
 
 def config_from_dict(d: dict) -> Config:
     "A `Config` from a dict of options, taken as written (each checked; the others at their defaults)."
@@ -631,3 +685,24 @@ def resolve_meta_freq(freq, steps_per_epoch: int) -> int:
     "Optimiser steps between meta steps: `freq` steps, or `Nep` epochs of `steps_per_epoch` steps."
     if isinstance(freq, int): return freq
     return int(freq[:-2]) * max(1, steps_per_epoch)
+
+def meta_schedule(total_steps: int, count: Optional[int] = None, every: Optional[int] = None) -> tuple:
+    "The optimiser steps (1-based) after which a meta step is taken: one `every` steps, or `count` spread evenly (at most one a step)."
+    if every is not None: return tuple(range(every, total_steps + 1, every))
+    n = min(count or 0, total_steps)
+    return tuple(i * total_steps // n for i in range(1, n + 1)) if n else ()
+
+# %% ../nbs/01_config.ipynb #015d7b7d
+def meta_steps_at(cfg: Config, steps_per_epoch: int) -> tuple:
+    "The optimiser steps after which a run of `cfg` takes a meta step; a `ConfigError` (one line) when a run that learns φ would take fewer than `meta_min_steps`."
+    if not takes_meta_steps(cfg): return ()
+    total = cfg.num_epochs * steps_per_epoch
+    every = None if cfg.meta_update_freq is None else resolve_meta_freq(cfg.meta_update_freq, steps_per_epoch)
+    at = meta_schedule(total, cfg.meta_count, every)
+    if len(at) >= cfg.meta_min_steps or cfg.meta_steps == 'dry': return at   # dry measures the cost: it learns nothing
+    how = f'meta_update_freq={cfg.meta_update_freq}' if every is not None else f'meta_count={cfg.meta_count}, at most one a step'
+    raise ConfigError(f'use_meta=True: this run would take {len(at)} meta step{"s" * (len(at) != 1)} in its {total} optimiser steps '
+                      f'({cfg.num_epochs} epoch{"s" * (cfg.num_epochs != 1)} of {steps_per_epoch} step{"s" * (steps_per_epoch != 1)}; {how}), fewer than meta_min_steps={cfg.meta_min_steps}: '
+                      'train longer (num_epochs) or on smaller batches (batch_size), '
+                      + ('give meta_count instead of meta_update_freq' if every is not None else 'raise meta_count')
+                      + ', or set meta_min_steps=0 to run it anyway')

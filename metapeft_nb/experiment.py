@@ -9,8 +9,8 @@ from .io import MetapeftError, UsageError, ConfigError, error_table
 from .config import get_config, config_to_yaml, list_presets, describe, Config, nearest
 
 # %% auto #0
-__all__ = ['VERBS', 'make_parser', 'config_from_args', 'defaults_twin', 'predict_cli', 'export_cli', 'dispatch', 'main',
-           'run_cli']
+__all__ = ['PREVIOUS_EMBEDDED', 'VERBS', 'make_parser', 'config_from_args', 'defaults_twin', 'previous_runs', 'predict_cli',
+           'export_cli', 'dispatch', 'main', 'run_cli']
 
 # %% ../nbs/80_experiment.ipynb #4a381928
 class _Parser(argparse.ArgumentParser):
@@ -85,8 +85,12 @@ def _cmd_run(a, argv):
     return res
 
 def _print_learned(res):
+    "The hyperparameters a run learned (when it took meta steps), or the fixed ones a `phi_from` run took from its source; else nothing."
     from metapeft_nb.meta.readout import readout_table
-    if res['meta']['read_out']: print('\nlearned hyperparameters\n' + readout_table(res['meta']['read_out']))
+    m = res['meta']
+    if not m['read_out']: return
+    if m.get('steps') and not m.get('dry'): print('\nlearned hyperparameters\n' + readout_table(m['read_out']))
+    elif m.get('phi_from'): print(f'\nhyperparameters learned in {m["phi_from"]}, fixed here\n' + readout_table(m['read_out']))
 
 # %% ../nbs/80_experiment.ipynb #87059c4d
 def _compares(a, c) -> bool:
@@ -99,17 +103,38 @@ def defaults_twin(c: Config) -> Config:
     from dataclasses import replace
     return replace(c, meta_steps='off', run_name=c.run_name and f'{c.run_name}_defaults')
 
+PREVIOUS_EMBEDDED = ({'meta_update_freq': 10},)   # the embedded default's own options before meta_count (those runs' folders stay theirs)
+
+def previous_runs(c: Config) -> list:
+    "The finished runs that an earlier embedded default (`PREVIOUS_EMBEDDED`) left for `c`'s folder, with the options that reach them."
+    from dataclasses import replace
+    from metapeft_nb.run import run_dir
+    out = []
+    for old in PREVIOUS_EMBEDDED:
+        cfgs = [replace(c, meta_count=None, **old), replace(defaults_twin(c), **old)]
+        done = [run_dir(x) for x in cfgs if (run_dir(x) / 'results.json').exists() and run_dir(x) != run_dir(c)]
+        if done: out.append((old, done))
+    return out
+
 def _run_compared(c):
     from metapeft_nb.run import run
+    for old, folders in previous_runs(c):
+        opts = ' '.join(f'{k}={v}' for k, v in old.items())
+        print(f'metapeft: the embedded default\'s earlier runs are in {", ".join(map(str, folders))}: `metapeft --opts {opts}` reports them')
     from metapeft_nb.evaluate import compare_table
+    again = ', then θ retrained on every image with it' if c.retrain == 'all' else ''
     print(f'metapeft: the embedded default: {c.dataset}, {c.model}, {c.tuner}: its defaults, then meta-learning '
-          f'({c.meta_mode}, {", ".join(c.meta_params)}) on the same data and budget')
-    log = lambda s: None if s.startswith('| metric |') else print(s.replace('; its results:', ''))   # the tables: side by side below
+          f'({c.meta_mode}, {", ".join(c.meta_params)}) on the same data and budget{again}')
+    quiet = lambda s: s.startswith(('| metric |', '\nmeta-learned on main, then retrained'))   # the tables: side by side below
+    log = lambda s: None if quiet(s) else print(s.replace('; its results:', ''))
     base, res = run(defaults_twin(c), log=log), run(c, log=log)
-    cols = {'defaults': base['metrics'], f'meta-learned ({c.meta_mode})': res['metrics']}
-    secs = [r['timings']['train_s'] for r in (base, res)]
-    print('\ndefaults and meta-learned side by side (test set, %)\n' + compare_table(cols) +
-          f'\n\ntraining {secs[0]:.1f} s and {secs[1]:.1f} s ({secs[1] / max(secs[0], 1e-9):.2f}x); runs: {base["run"]}, {res["run"]}')
+    r2 = res.get('retrain')
+    cols = {'defaults': base['metrics'], f'meta-learned ({c.meta_mode})': r2['metrics_meta_run'] if r2 else res['metrics'],
+            **({'retrained on all images': res['metrics']} if r2 else {})}
+    secs = [base['timings']['train_s']] + ([r2['meta_train_s'], r2['retrain_train_s']] if r2 else [res['timings']['train_s']])
+    runs = [base['run']] + ([r2['meta_run']] if r2 else []) + [res['run']]
+    print(f'\n{" and ".join(cols)} side by side (test set, %)\n' + compare_table(cols) + '\n\ntraining '
+          + ' and '.join(f'{s:.1f} s' for s in secs) + f' ({sum(secs[1:]) / max(secs[0], 1e-9):.2f}x); runs: {", ".join(runs)}')
     _print_learned(res)
     return res
 

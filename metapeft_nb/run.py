@@ -15,7 +15,7 @@ from torch.func import functional_call
 import metapeft_nb
 from .io import (MetapeftError, RunError, ConfigError, DataError, FormatError, FolderError, FolderLock, write_error,
                             atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files, load_safetensors)
-from .config import Config, config_to_yaml, load_config, resolve_meta_freq, resolve_device, run_identity, rule, check_rules
+from .config import Config, config_to_yaml, load_config, meta_steps_at, takes_meta_steps, resolve_device, run_identity, rule, check_rules
 from .data.longtail import class_counts, groups_from_config, MetaSplit, meta_split
 from .data.datasets import build_dataset, IMG_EXT
 from .data.loaders import DataLoaders, Stream, StreamView, plain_transform, test_transform
@@ -29,14 +29,14 @@ from .meta.readout import read_out, readout_table, MetaTrajectory
 from .train import Trainer, MetaSchedule
 from .plots import results_figures, figure_file
 from .distributed import dist_env, distributed, distribute, is_distributed, is_main, broadcast_object, barrier, sharded_predict
-from .evaluate import predict, compute_metrics, results_table, HEADLINE
+from .evaluate import predict, compute_metrics, results_table, compare_table, HEADLINE
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'EARLY_FILES', 'COMPANIONS', 'config_hash', 'run_dir', 'folder_state', 'clear_run', 'finished_results',
            'provenance', 'seed_everything', 'build', 'adapter_phi', 'phi_source', 'fix_phi_', 'params_of',
            'evaluate_model', 'meta_trajectory', 'run_split', 'meta_split_not_empty', 'save_predictions',
-           'hparam_values', 'log_test', 'save_figures', 'make_trainer', 'run', 'load_run', 'test_run', 'predict_images',
-           'export_merged']
+           'hparam_values', 'log_test', 'save_figures', 'make_trainer', 'run', 'retrain_config', 'run_retrained',
+           'load_run', 'test_run', 'predict_images', 'export_merged']
 
 # %% ../nbs/75_run.ipynb #e2d81dd5
 RUN_FILES = ('config.yaml', 'split.json', 'tensorboard', *(p.name for p in checkpoint_files('train_state.pt')), 'adapter',
@@ -188,7 +188,8 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
     if cfg.drop_path: kw['drop_path_rate'] = cfg.drop_path
     backbone = model.backbone if model is not None else create_backbone(cfg.backbone, pretrained=cfg.pretrained, seed=cfg.seed, **kw)
     data = DataLoaders.from_config(cfg, backbone.img_size, backbone.mean, backbone.std, split=split, device=device)
-    C = len(data.classes)
+    C, steps = len(data.classes), len(data['main'])
+    meta_at = meta_steps_at(cfg, steps)   # too few meta steps: refused before the head's cache or any run file is written
     if model is not None: _given_model(cfg, model, C)
     head = model.head if model is not None else head_from_config(cfg, backbone.embed_dim, C, generator=torch.Generator().manual_seed(cfg.seed))
     w = _head_init(cfg, backbone.to(device), data, C, device)
@@ -199,7 +200,6 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
     theta = model.trainable_parameters()
     slot_lr = model.slot_lrs(cfg.lr)
     groups = slot_param_groups(theta, model.slot_of, {k: v / cfg.lr for k, v in slot_lr.items()})
-    steps = len(data['main'])
     use_lr = 'lr' in model.meta.types   # learned, or fixed by phi_from
     opt = PeftOptimizer(groups, cfg.optimizer, lr=cfg.lr, total_steps=cfg.num_epochs * steps, warmup_steps=cfg.warmup_steps,
                         weight_decay=cfg.weight_decay, momentum=cfg.momentum, betas=tuple(cfg.betas), eps=cfg.eps, schedule=cfg.lr_schedule,
@@ -211,7 +211,7 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
         scales, lr_mults, project = _phi_fns(model)
         val_counts = class_counts(data['meta_val'].view.labels, C)
         meta = MetaSchedule(phi, outer_optimizer(phi, cfg.meta_lr), xy_loss(loss), xy_loss(lambda z, y: balanced_ce(z, y, val_counts)),
-                            resolve_meta_freq(cfg.meta_update_freq, steps), cfg.meta_inner_steps, mode=cfg.meta_mode,
+                            meta_at, cfg.meta_inner_steps, mode=cfg.meta_mode,
                             meta_l1=cfg.meta_l1, scales=scales if cfg.meta_l1 else None, lr_mults=lr_mults if use_lr else None,
                             project=project, neumann_terms=cfg.meta_neumann_terms, neumann_alpha=cfg.meta_neumann_alpha,
                             eval_after=False,   # the outer loss after the update would cost one more look-ahead
@@ -395,7 +395,7 @@ def _train_and_test(b, folder, fault, log, t0,
                    images=dict(main=len(b.data['main'].view), test=len(b.data['test'].view)),
                    classes=list(b.data.classes), train_counts=[int(c) for c in b.data.train_counts],
                    params=param_table(b.model), history=tr.history,
-                   meta=dict(read_out=read_out(b.model.meta, cfg.prune_threshold, cfg.rank_threshold), steps=len(tr.meta_history),
+                   meta=dict(read_out=read_out(b.model.meta, cfg.prune_threshold, cfg.rank_threshold), steps=len(tr.meta_history), phi_from=cfg.phi_from, dry=cfg.use_meta and cfg.meta_steps == 'dry',
                              trajectory=meta_trajectory(b.model.meta, tr.meta_history, cfg.rank_threshold)),
                    timings=dict(build_s=round(t_build, 2), train_s=round(t_train, 2), test_s=round(t_test, 2),
                                 **({} if mv is None else dict(meta_val_s=round(t_val, 2))),
@@ -422,6 +422,7 @@ def run(cfg: Config, # the configuration (`Config(...)`, `get_config`, `load_con
        ) -> dict:
     "Train and test `cfg`, or report it if its folder holds it finished; write and return the results. Under torchrun: every rank trains."
     if cfg.test_only or cfg.test_train: return test_run(cfg.model_dir, train=cfg.test_train, tte=True if cfg.tte else None, log=log)
+    if cfg.retrain == 'all' and takes_meta_steps(cfg): return run_retrained(cfg, fault, log, model)
     check_rules(cfg, {})   # the device
     if dist_env()['world_size'] > 1 and cfg.use_meta and cfg.meta_mode in TRACKED_MODES:
         raise ConfigError(f'meta_mode={cfg.meta_mode} carries tangents through the real steps of one process and is not available '
@@ -465,6 +466,32 @@ def _run(cfg, fault, log, device, model=None):
                 shutil.rmtree(created, ignore_errors=True)   # nothing was started: leave no folder behind
             raise
 
+# %% ../nbs/75_run.ipynb #55676647
+def retrain_config(cfg: Config, folder) -> Config:
+    "The second stage of `retrain=all`: θ from the start on every training image, with the φ the meta run in `folder` learned, fixed."
+    return replace(cfg, use_meta=False, meta_steps='on', phi_from=str(folder), retrain='none',
+                   run_name=cfg.run_name and f'{cfg.run_name}_retrained')
+
+def _note(folder, key, value):
+    "Add `key: value` to a finished run's results (atomically; once)."
+    res = read_json(Path(folder) / 'results.json', 'results file')
+    if res.get(key) != value: atomic_write_json(Path(folder) / 'results.json', {**res, key: value})
+
+def run_retrained(cfg: Config, fault=None, log: Callable = print, model=None) -> dict:
+    "`retrain=all`: the meta run, then θ retrained on every image at its φ (see above); the retrained run's results, with both stages'."
+    import copy
+    fresh = copy.deepcopy(model)   # a given model: the second stage starts from the same untrained θ
+    first = run(replace(cfg, retrain='none'), fault, log, model)
+    second = run(retrain_config(cfg, first['run']), fault, log, fresh)
+    t1, t2 = first['timings']['train_s'], second['timings']['train_s']
+    both = dict(meta_run=first['run'], metrics_meta_run=first['metrics'], meta_train_s=t1, retrain_train_s=t2,
+                cost_full_runs=round((t1 + t2) / max(t2, 1e-9), 2))
+    if is_main(): _note(first['run'], 'retrained', second['run']); _note(second['run'], 'retrain', both)
+    log(f'\nmeta-learned on main, then retrained on all {second["images"]["main"]} training images (test set, %)\n'
+        + compare_table({'meta-learned': first['metrics'], 'retrained': second['metrics']})
+        + f'\n\ntraining {t1:.1f} s + {t2:.1f} s: {both["cost_full_runs"]:.2f} plain full-set runs; runs: {first["run"]}, {second["run"]}')
+    return {**second, 'retrain': both}
+
 # %% ../nbs/75_run.ipynb #c362c54e
 def load_run(folder, device=None, tte: Optional[bool] = None) -> SimpleNamespace:
     "The objects of a finished run, with its adapter loaded (`tte` overrides the saved config's test-time ensemble)."
@@ -481,7 +508,7 @@ def load_run(folder, device=None, tte: Optional[bool] = None) -> SimpleNamespace
     if cfg.phi_from:   # its φ is in its own adapter: the run it came from need not be there any more
         types, tensors = adapter_phi(folder / 'adapter' / 'adapter.safetensors')
         phi = SimpleNamespace(folder=folder, types=types, phi=tensors, prune_threshold=0.0, rank_threshold=cfg.rank_threshold)
-    b = build(replace(cfg, head_init='none'), split, device, phi=phi)
+    b = build(replace(cfg, head_init='none', meta_min_steps=0), split, device, phi=phi)   # a finished run is loaded whatever its budget
     load_adapter(b.model, folder / 'adapter')   # a FormatError for a truncated, foreign or mismatched adapter
     return b
 

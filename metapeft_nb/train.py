@@ -71,19 +71,25 @@ class MetaSchedule:
     def __init__(self, phi: dict, # φ by name (leaf tensors the model's forward reads)
                  outer_opt: torch.optim.Optimizer, # optimiser of φ
                  inner_loss: Callable, outer_loss: Callable, # (call, batch) -> loss, see `meta.bilevel.xy_loss`
-                 every: int, # optimiser steps between meta steps
+                 every, # optimiser steps between meta steps, or the steps after which one is taken (`config.meta_steps_at`)
                  inner_steps: int = 1, # K
                  update: bool = True, # False: compute every meta step but leave φ alone (the invariance test)
                  describe: Optional[Callable] = None, # () -> {name: value} of every meta-parameter, for logging
                  seed: int = 0, # forward_random: each horizon's direction is drawn from (seed, meta steps so far)
                  **kwargs): # more `meta_step` arguments: mode, meta_l1, scales, lr_mults, project, neumann_terms, ...
-        if every < 1: raise ValueError(f'meta step every {every} steps: must be >= 1')
+        if isinstance(every, int) and every < 1: raise ValueError(f'meta step every {every} steps: must be >= 1')
+        self.at = None if isinstance(every, int) else frozenset(int(s) for s in every)
+        if self.at is not None and min(self.at, default=1) < 1: raise ValueError(f'meta steps after steps {sorted(self.at)[:3]}...: steps count from 1')
         self.phi, self.outer_opt, self.inner_loss, self.outer_loss = phi, outer_opt, inner_loss, outer_loss
         self.every, self.inner_steps, self.update, self.describe, self.kwargs = every, inner_steps, update, describe, kwargs
         self.mode, self.seed = kwargs.get('mode', 'unrolled'), seed
         self.tracked = self.mode in TRACKED_MODES   # long-horizon: what each real step leaves for the meta step is training state
         self.carried, self.track_s, self.last_hypergrad = None, 0.0, None   # carried: `Tangents` or `Replay` of the horizon
         self.eig = {}   # implicit with α auto: the power iteration's last vector (warm start; training state)
+
+    def due(self, step: int) -> bool:
+        "Whether a meta step follows optimiser step `step`."
+        return step in self.at if self.at is not None else step % self.every == 0
 
 # %% ../nbs/60_train.ipynb #d514e96a
 class Trainer:
@@ -333,7 +339,7 @@ def fit(tr: Trainer) -> list:
                     if tr.step % tr.log_every == 0 or tr.step == 1:
                         tr.log_scalar('train/loss', loss); tr.log_scalar('train/acc', tr.last_acc)
                         for g in tr.opt.param_groups: tr.log_scalar(f'train/lr/{g["key"]}', g['lr'])
-                    if tr.meta is not None and tr.step % tr.meta.every == 0: run_meta_step(tr)
+                    if tr.meta is not None and tr.meta.due(tr.step): run_meta_step(tr)
                     if bar is not None: bar.update(1); bar.set_postfix(loss=f'{loss:.3f}', epoch=tr.epoch + 1)
                     if tr.checkpoint_every and tr.step % tr.checkpoint_every == 0: tr.save_checkpoint()
                     if tr.fault is not None: tr.fault(tr.step)

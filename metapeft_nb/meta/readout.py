@@ -33,12 +33,15 @@ def read_out(meta: MetaParams,             # the meta container (`model.meta`)
 
 def readout_table(config: dict  # from `read_out`
                  ) -> str:
-    "The read-out as a markdown table, one row per slot."
-    rows = ['| slot | on | scale | relative | lr × | effective rank | rank gates |', '| --- | --- | --- | --- | --- | --- | --- |']
+    "The read-out as a markdown table, one row per slot: on, scale, relative scale, and the learning-rate multiplier and rank gates where φ holds them."
+    lr = any(d['lr'] != 1.0 for d in config.values())   # a learned multiplier is never exactly 1; a column of 1s says nothing
+    rank = any('rank_gates' in d for d in config.values())
+    head = ['slot', 'on', 'scale', 'relative'] + ['lr ×'] * lr + ['effective rank', 'rank gates'] * rank
+    rows = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
     for name, d in config.items():
-        gates = ' '.join(f'{g:.2f}' for g in d.get('rank_gates', [])) or '–'
-        rows.append(f"| {name} | {'on' if d['on'] else 'off'} | {d['scale']:.4g} | {d['rel_scale']:.3f} | {d['lr']:.4g} | "
-                    f"{d.get('effective_rank', '–')} | {gates} |")
+        cells = [name, 'on' if d['on'] else 'off', f"{d['scale']:.4g}", f"{d['rel_scale']:.3f}"] + [f"{d['lr']:.4g}"] * lr
+        if rank: cells += [str(d.get('effective_rank', '–')), ' '.join(f'{g:.2f}' for g in d.get('rank_gates', [])) or '–']
+        rows.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(rows)
 
 # %% ../../nbs/51_meta.readout.ipynb #056f1fb9
