@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import numpy as np
 import torch, torch.nn.functional as F
-from sklearn.metrics import f1_score, confusion_matrix
 
 # %% auto #0
 __all__ = ['HEADLINE', 'per_class_accuracy', 'expected_calibration_error', 'compute_metrics', 'predict', 'compare_table',
@@ -43,6 +42,7 @@ def compute_metrics(logits, # (N, C) logits, as tensor or array
                     floor: float = 1e-3, # floor (in %) of per-class accuracies in the harmonic / geometric means
                     ) -> dict:
     "Every metric of a long-tailed evaluation (accuracies in %), see the list above."
+    from sklearn.metrics import f1_score, confusion_matrix   # here: importing the package loads no scikit-learn
     logits = torch.as_tensor(logits).double(); y = np.asarray(torch.as_tensor(labels).cpu(), dtype=np.int64)
     C = logits.shape[1]
     probs = logits.softmax(1).numpy()

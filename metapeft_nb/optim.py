@@ -8,10 +8,11 @@ import math
 from typing import Callable, Iterable, Mapping, Optional, Union
 import torch
 from torch import Tensor
+from .io import ConfigError
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'RULES', 'lr_schedule', 'slot_param_groups', 'safe_sqrt', 'sgd_update', 'adamw_init', 'adamw_update',
-           'functional_step', 'clip_like_torch', 'PeftOptimizer', 'functional_state']
+           'functional_step', 'clip_like_torch', 'PeftOptimizer', 'functional_state', 'torch_fstate']
 
 # %% ../nbs/45_optim.ipynb #67e59be8
 SCHEDULES = ('cosine', 'constant')
@@ -219,3 +220,38 @@ def functional_state(opt: PeftOptimizer,  # the real optimiser of θ
             state[n] = {k: cp(v) if isinstance(v, Tensor) else v for k, v in st.items() if v is not None}
     return dict(rule=opt.rule, t=opt.t, total_steps=opt.total_steps, warmup_steps=opt.warmup_steps, schedule=opt.schedule,
                 groups=groups, state=state)
+
+# %% ../nbs/45_optim.ipynb #42fab672
+def _torch_rule(opt, group: dict) -> tuple[str, dict]:
+    "The pure rule and hyperparameters that follow one group of a `torch.optim` optimiser, or a `ConfigError` in one line."
+    kind = type(opt).__name__
+    if group.get('maximize'): raise ConfigError(f'{kind}(maximize=True): the look-ahead follows minimisation only')
+    if kind == 'SGD':
+        if group.get('nesterov'): raise ConfigError('SGD(nesterov=True): the look-ahead follows plain momentum only (nesterov=False)')
+        return 'sgd', dict(momentum=group['momentum'], dampening=group['dampening'], weight_decay=group['weight_decay'])
+    if kind in ('AdamW', 'Adam'):
+        if group.get('amsgrad'): raise ConfigError(f'{kind}(amsgrad=True): the look-ahead follows {kind} without amsgrad')
+        if kind == 'Adam' and group['weight_decay']:
+            raise ConfigError(f"Adam(weight_decay={group['weight_decay']}) adds the decay to the gradient, which the look-ahead does not follow: use AdamW")
+        return 'adamw', dict(betas=tuple(group['betas']), eps=group['eps'], weight_decay=group['weight_decay'])
+    raise ConfigError(f'{kind}: the meta step follows torch.optim.SGD, AdamW (and Adam without weight decay) or PeftOptimizer')
+
+def torch_fstate(opt: torch.optim.Optimizer,       # a torch.optim SGD / AdamW / Adam over (some of) `named`
+                 named: Mapping[str, Tensor],      # θ by name (e.g. `model.trainable_parameters()`)
+                 key_of: Optional[Callable] = None, # name -> slot key (a group of one slot's tensors is keyed by it)
+                 clone: bool = False) -> dict:
+    "The functional state of a `torch.optim` optimiser, its tensors named by identity, each group held at its current `lr`."
+    name_of = {id(p): n for n, p in named.items()}
+    groups, state, rules = [], {}, set()
+    for i, g in enumerate(opt.param_groups):
+        rule, hyper = _torch_rule(opt, g); rules.add(rule)
+        names = [name_of.get(id(p)) for p in g['params']]
+        if None in names:
+            p = g['params'][names.index(None)]
+            raise ConfigError(f'{type(opt).__name__}: group {i} holds a tensor of shape {tuple(p.shape)} that is not among the model\'s trainable θ')
+        keys = {key_of(n) for n in names} if key_of is not None else set()
+        groups.append(dict(key=keys.pop() if len(keys) == 1 else i, names=names, base_lr=float(g['lr']), lr_mult=1.0, hyper=hyper))
+        for n, p in zip(names, g['params']):
+            state[n] = {k: (v.detach().clone() if clone else v.detach()) if isinstance(v, Tensor) else v
+                        for k, v in opt.state.get(p, {}).items() if v is not None and k in ('momentum_buffer', 'step', 'exp_avg', 'exp_avg_sq')}
+    return dict(rule=rules.pop(), t=0, total_steps=2 ** 62, warmup_steps=0, schedule='constant', groups=groups, state=state)

@@ -11,7 +11,6 @@ from types import SimpleNamespace
 from typing import Callable, Optional
 import numpy as np
 import torch, torch.nn as nn
-from torch.func import functional_call
 import metapeft_nb
 from .io import (MetapeftError, RunError, ConfigError, DataError, FormatError, FolderError, FolderLock, write_error,
                             atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files, load_safetensors)
@@ -27,7 +26,7 @@ from .optim import slot_param_groups, PeftOptimizer
 from .meta.bilevel import TRACKED_MODES, outer_optimizer, xy_loss
 from .meta.readout import read_out, readout_table, MetaTrajectory
 from .train import Trainer, MetaSchedule
-from .plots import results_figures, figure_file
+from .meta.learner import phi_functions
 from .distributed import dist_env, distributed, distribute, is_distributed, is_main, broadcast_object, barrier, sharded_predict
 from .evaluate import predict, compute_metrics, results_table, compare_table, HEADLINE
 
@@ -124,22 +123,6 @@ def provenance(device='cpu') -> dict:
                 time=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
 
 # %% ../nbs/75_run.ipynb #7bee3d37
-class _Method(nn.Module):
-    "Call a method of a module under `functional_call` (its forward is not the method we want)."
-    def __init__(self, m, name): super().__init__(); self.m, self.name = m, name
-    def forward(self): return getattr(self.m, self.name)()
-
-def _phi_fns(model):
-    "φ -> slot scales, φ -> {slot: lr multiplier}, and the projection, for `meta_step`."
-    meta = model.meta
-    params = lambda phi: {'m.' + k[len('meta.'):]: v for k, v in phi.items()}
-    def scales(phi):
-        s = [v for v in functional_call(_Method(meta, 'values'), params(phi), ())['scale'].values() if v is not None]
-        return torch.stack(s) if s else torch.zeros(0)
-    def lr_mults(phi): return functional_call(_Method(meta, 'lr_multipliers'), params(phi), ())
-    def project(phi): meta.project_()
-    return scales, lr_mults, project
-
 def seed_everything(seed: int):
     "Seed Python's, NumPy's and torch's global generators (a run does this once, at its start)."
     import random
@@ -208,7 +191,7 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
     if cfg.use_meta and cfg.meta_steps != 'off':   # off: the meta run's split and φ, no meta step
         logged = [dict(scale='scale', lr='lr', rank='effective_rank')[t] for t in cfg.meta_params]
         phi = model.meta_parameters()
-        scales, lr_mults, project = _phi_fns(model)
+        scales, lr_mults, project = phi_functions(model)
         val_counts = class_counts(data['meta_val'].view.labels, C)
         meta = MetaSchedule(phi, outer_optimizer(phi, cfg.meta_lr), xy_loss(loss), xy_loss(lambda z, y: balanced_ce(z, y, val_counts)),
                             meta_at, cfg.meta_inner_steps, mode=cfg.meta_mode,
@@ -363,6 +346,7 @@ def log_test(folder: Path, cfg: Config, metrics: dict, figs: dict, step: int):
 
 def save_figures(folder: Path, results: dict, confusion, log: Callable = print) -> dict:
     "Draw the run's figures and write them into `figures/`; {name: Figure} (empty, with one line said, when drawing fails)."
+    from metapeft_nb.plots import results_figures, figure_file   # here: matplotlib loads only when a run draws
     try: figs = results_figures(results, confusion)
     except Exception as e:   # a figure is not worth a run: say it, keep going
         log(f'{folder}: no figures ({type(e).__name__}: {e})'); return {}

@@ -12,11 +12,11 @@ from torch.func import functional_call
 from torch.nn.attention import sdpa_kernel, SDPBackend
 from ..config import ConfigError
 from ..backbones import no_dropout
-from ..optim import PeftOptimizer, clip_like_torch, functional_state, functional_step, lr_schedule, slot_param_groups
+from ..optim import PeftOptimizer, clip_like_torch, functional_state, functional_step, lr_schedule, slot_param_groups, torch_fstate
 
 # %% auto #0
 __all__ = ['META_MODES', 'TRACKED_MODES', 'check_meta_mode', 'xy_loss', 'isolated', 'lookahead', 'hypergradient',
-           'outer_optimizer', 'l1_penalty', 'apply_hypergradient', 'meta_step']
+           'outer_optimizer', 'l1_penalty', 'apply_hypergradient', 'theta_and_state', 'meta_step']
 
 # %% ../../nbs/50_meta.bilevel.ipynb #de797262
 META_MODES = ('first_order', 'unrolled', 'implicit')   # look-ahead modes: one meta step computes the hypergradient
@@ -209,9 +209,23 @@ def apply_hypergradient(phi: Mapping[str, Tensor], outer_opt: torch.optim.Optimi
 def _theta_of(opt: PeftOptimizer) -> dict:
     return {n: p for g in opt.param_groups for n, p in zip(g['param_names'], g['params'])}
 
+def _slot_or_none(model):
+    def key_of(n):
+        try: return model.slot_of(n)
+        except (KeyError, AttributeError): return None
+    return key_of
+
+def theta_and_state(opt, model: nn.Module) -> tuple[dict, dict]:
+    "θ by name and the functional state of `opt`: a `PeftOptimizer` (its named groups), or a `torch.optim` SGD / AdamW whose tensors are named by identity in `model`."
+    if isinstance(opt, PeftOptimizer): return _theta_of(opt), functional_state(opt)
+    named = dict(model.named_parameters())
+    fs = torch_fstate(opt, named, key_of=_slot_or_none(model))
+    fs['groups'] = [dict(g, names=[n for n in g['names'] if named[n].requires_grad]) for g in fs['groups']]   # frozen: the real step skips them
+    return {n: named[n] for g in fs['groups'] for n in g['names']}, fs
+
 # %% ../../nbs/50_meta.bilevel.ipynb #9689a2e3
 def meta_step(model: nn.Module,              # the model: backbone + slots + head, φ read by its forward
-              opt: PeftOptimizer,            # the real optimiser of θ (θ = its named parameters); read, never written
+              opt,                           # the real optimiser of θ: a PeftOptimizer, or torch.optim SGD / AdamW over model tensors; read, never written
               phi: Mapping[str, Tensor],     # φ by name: the model's meta-parameter tensors (+ any only `lr_mults` reads)
               outer_opt: torch.optim.Optimizer,  # optimiser of exactly φ (`outer_optimizer`)
               train_batches: Sequence,       # K = meta_inner_steps meta_train batches (distinct)
@@ -228,6 +242,7 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
               eval_after: bool = True,       # also measure the outer loss after the update
               update: bool = True,           # False: compute everything, leave φ alone (tests, dry runs)
               eig_state: Optional[dict] = None,  # implicit with α auto: warm-start the power iteration here (updated)
+              grad_clip: Optional[float] = None, # the loop's gradient clipping, mirrored in the look-ahead
              ) -> dict:
     "One meta step: hypergradient by `mode`, one outer step on φ, projection; returns statistics."
     check_meta_mode(mode, ['scale', 'lr'] if lr_mults is not None else ['scale'])
@@ -236,15 +251,14 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
     if meta_l1 and scales is None: raise ValueError('meta_l1 > 0 needs `scales` (φ -> slot scales)')
     if len(train_batches) < 1: raise ValueError('a meta step needs at least one meta_train batch')
     t0 = time.perf_counter()
-    theta = _theta_of(opt)
+    theta, fs = theta_and_state(opt, model)
     missing = set(theta) - _model_names(model)
     if missing: raise ValueError(f'optimiser parameters not found in the model by name: {sorted(missing)[:5]}')
     overlap = set(theta) & set(phi)
     if overlap: raise ValueError(f'φ must not be in θ\'s optimiser: {sorted(overlap)[:5]}')
     penalty = l1_penalty(scales, meta_l1)
-    kw = dict(inner_loss=inner_loss, outer_loss=outer_loss, lr_mults=lr_mults, penalty=penalty)
+    kw = dict(inner_loss=inner_loss, outer_loss=outer_loss, lr_mults=lr_mults, penalty=penalty, grad_clip=grad_clip)
     with isolated(model, next(iter(theta.values()))):
-        fs = functional_state(opt)
         grads, info = hypergradient(model, {n: p.detach() for n, p in theta.items()}, phi, fs, train_batches, val_batch,
                                     mode=mode, neumann_terms=neumann_terms, neumann_alpha=neumann_alpha, eig_state=eig_state, **kw)
         norms = apply_hypergradient(phi, outer_opt, grads, project, update)

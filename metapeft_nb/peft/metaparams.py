@@ -122,13 +122,13 @@ class MetaParams(nn.Module):
             ks = self.has[t]
             self.register_buffer(f'{t}_index', torch.tensor([self._index[k] for k in ks], dtype=torch.long), persistent=False)
             self._pos[t] = {k: i for i, k in enumerate(ks)}
-            setattr(self, t, nn.Parameter(torch.zeros(len(ks))) if ks else None)
+            setattr(self, t, nn.Parameter(torch.zeros(len(ks)), requires_grad=False) if ks else None)   # φ: no standard optimiser trains it
         self._rank_slice, start = {}, 0
         for k in self.has['rank']:
             if k not in ranks: raise ValueError(f'slot {k}: the rank meta-parameter needs its LoRA rank (ranks={{slot: r}})')
             if ranks[k] < 1: raise ValueError(f'slot {k}: rank must be >= 1, got {ranks[k]}')
             self._rank_slice[k] = (start, start + ranks[k]); start += ranks[k]
-        self.rank = nn.Parameter(torch.zeros(start)) if start else None
+        self.rank = nn.Parameter(torch.zeros(start), requires_grad=False) if start else None
 
     def __len__(self): return len(self.slots)
     def index(self, key) -> int: return self._index[slot_key(key)]
