@@ -4,13 +4,13 @@
 
 # %% ../nbs/01_config.ipynb #9de4bfe4
 from __future__ import annotations
-import copy, dataclasses, difflib, functools, re, typing, warnings
+import copy, dataclasses, difflib, functools, math, re, typing, warnings
 from dataclasses import dataclass, field, fields, asdict, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional, Union, get_args, get_origin
 import yaml
-from .io import ConfigError, FormatError, read_yaml
+from .io import ConfigError, FormatError, read_yaml, check_name
 
 # %% auto #0
 __all__ = ['MetaMode', 'META_COUNT', 'VALIDATORS', 'FIELDS_', 'RULES', 'LR_MODES', 'SLOT_METHODS', 'LORA_TYPE', 'PRESET_KINDS',
@@ -20,9 +20,9 @@ __all__ = ['MetaMode', 'META_COUNT', 'VALIDATORS', 'FIELDS_', 'RULES', 'LR_MODES
            'phi_from_is_fixed', 'test_subsample_positive', 'meta_needs_data', 'low_precision_needs_cuda',
            'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone', 'modes_alone', 'test_needs_run', 'groups_ordered',
            'micro_within_batch', 'download_cifar_only', 'device_exists', 'low_precision_on_cuda', 'list_presets',
-           'load_preset', 'AliasWarning', 'resolve_aliases', 'aliases_table', 'parse_opts', 'get_config',
-           'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config', 'resolve_meta_freq', 'meta_schedule',
-           'meta_steps_at']
+           'load_preset', 'AliasWarning', 'resolve_aliases', 'aliases_table', 'parse_opts', 'merge_options',
+           'get_config', 'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config', 'resolve_meta_freq',
+           'meta_schedule', 'meta_steps_at', 'check_meta_count']
 
 # %% ../nbs/01_config.ipynb #e907aedf
 MetaMode = Literal['first_order', 'unrolled', 'implicit', 'forward', 'forward_random', 'replay']
@@ -247,9 +247,9 @@ def _check(key, v, tp):
         if isinstance(v, float) and v.is_integer(): return int(v)
         bad('an integer')
     if tp is float:
-        if isinstance(v, (int, float)) and not isinstance(v, bool): return float(v)
-        try: return float(v) if isinstance(v, str) else bad('a number')  # YAML 1.1 reads `1e-3` as a string
-        except ValueError: bad('a number')
+        try: f = float(v) if isinstance(v, (int, float, str)) and not isinstance(v, bool) else bad('a number')  # YAML 1.1 reads `1e-3` as a string
+        except (ValueError, OverflowError): bad('a number')
+        return f if math.isfinite(f) else bad('a finite number')   # inf / nan can only fail later
     if tp is str:
         if isinstance(v, str): return v
         if isinstance(v, (int, float)) and not isinstance(v, bool): return str(v)
@@ -305,7 +305,8 @@ VALIDATORS = {
     'test_batch_size':  _at_least(1, none=True), 'meta_batch_size': _at_least(1, none=True),
     'num_workers':      _at_least(0), 'warmup_steps': _at_least(0), 'log_every': _at_least(1),
     'checkpoint_every': _at_least(1, none=True), 'ece_bins': _at_least(1), 'resolution': _at_least(1, none=True),
-    'many_threshold':   _at_least(0), 'few_threshold': _at_least(0), 'seed': _at_least(0),
+    'many_threshold':   _at_least(0), 'few_threshold': _at_least(0),
+    'seed':             lambda v: None if 0 <= v < 2 ** 63 else 'must be in [0, 2**63) (a generator seed)',
     'weight_decay':     lambda v: None if v >= 0 else 'must be >= 0',
     'momentum':         lambda v: None if 0 <= v < 1 else 'must be in [0, 1)',
     'betas':            lambda v: None if len(v) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in v) else 'must be two numbers in [0, 1), e.g. [0.9, 0.999]',
@@ -320,7 +321,7 @@ VALIDATORS = {
     'rank_threshold':   lambda v: None if 0 < v < 2 else 'must be in (0, 2): a rank gate lies in (0, 2)',
     'prune_threshold':  lambda v: None if 0 <= v <= 1 else 'must be in [0, 1]',
     'partial':          lambda v: None if v is None or (len(v) in (1, 2) and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in v)) else 'must be null, [k] (the last k layers) or [start, end]',
-    'run_name':         lambda v: None if v is None or (v.strip() and '/' not in v and v not in ('.', '..')) else 'must be a folder name, not a path (use output_dir for the parent folder)',
+    'run_name':         lambda v: None if v is None or not check_name(v) else 'must be a folder name, not a path (use output_dir for the parent folder)',
     'output_dir':       lambda v: None if v.strip() else 'must not be empty',
 }
 
@@ -617,6 +618,13 @@ EMBEDDED_OPTS = dict(use_meta=True, meta_lr=0.05)   # the embedded default's opt
 
 def _default(name): return Config.__dataclass_fields__[name].default
 
+def merge_options(base: dict, over: dict) -> dict:
+    "`base` with `over` on top; the meta-step budget is one setting: `over` giving `meta_count` or `meta_update_freq` replaces the other of `base`."
+    out = dict(base)
+    for a, b in (('meta_count', 'meta_update_freq'), ('meta_update_freq', 'meta_count')):
+        if a in over and b not in over: out.pop(b, None)
+    return {**out, **over}
+
 def get_config(dataset=None, model=None, tuner='default', opts=None, **kwargs) -> Config:
     "Defaults < [`EMBEDDED_OPTS` when no preset is named] < data < model < tuner preset < `opts` (`['k=v']` or dict) < `kwargs`."
     over = {**parse_opts(opts), **parse_opts(kwargs)}
@@ -625,10 +633,7 @@ def get_config(dataset=None, model=None, tuner='default', opts=None, **kwargs) -
     model = model or over.get('model') or _default('model')
     tuner = over.get('tuner', _default('tuner')) if tuner == 'default' else tuner
     merged = {} if named else dict(EMBEDDED_OPTS)
-    def layer(d):   # the budget is one setting: a layer that gives meta_count or meta_update_freq replaces the other from below
-        for a, b in (('meta_count', 'meta_update_freq'), ('meta_update_freq', 'meta_count')):
-            if a in d and b not in d: merged.pop(b, None)
-        merged.update(d)
+    layer = lambda d: merged.update(merge_options(merged, d))
     data = load_preset('data', dataset)
     if 'data_source' in over and over['data_source'] != data.get('data_source', _default('data_source')):   # another reader under this preset's settings
         fits = [n for n in list_presets('data') if load_preset('data', n).get('data_source') == over['data_source']]
@@ -699,10 +704,15 @@ def meta_steps_at(cfg: Config, steps_per_epoch: int) -> tuple:
     total = cfg.num_epochs * steps_per_epoch
     every = None if cfg.meta_update_freq is None else resolve_meta_freq(cfg.meta_update_freq, steps_per_epoch)
     at = meta_schedule(total, cfg.meta_count, every)
-    if len(at) >= cfg.meta_min_steps or cfg.meta_steps == 'dry': return at   # dry measures the cost: it learns nothing
+    if cfg.meta_steps == 'dry': return at   # dry measures the cost: it learns nothing
     how = f'meta_update_freq={cfg.meta_update_freq}' if every is not None else f'meta_count={cfg.meta_count}, at most one a step'
+    return check_meta_count(at, total, cfg.meta_min_steps, f'{cfg.num_epochs} epoch{"s" * (cfg.num_epochs != 1)} of {steps_per_epoch} '
+                            f'step{"s" * (steps_per_epoch != 1)}; {how}', 'train longer (num_epochs) or on smaller batches (batch_size), '
+                            + ('give meta_count instead of meta_update_freq' if every is not None else 'raise meta_count')
+                            + ', or set meta_min_steps=0 to run it anyway', 'meta_min_steps')
+
+def check_meta_count(at: tuple, total: int, min_steps: int, how: str, fix: str, name: str = 'min_steps') -> tuple:
+    "The rule for too few meta steps, for `run` and `MetaLearner` alike: `at` when it holds at least `min_steps` meta steps, else a one-line `ConfigError`."
+    if len(at) >= min_steps: return at
     raise ConfigError(f'use_meta=True: this run would take {len(at)} meta step{"s" * (len(at) != 1)} in its {total} optimiser steps '
-                      f'({cfg.num_epochs} epoch{"s" * (cfg.num_epochs != 1)} of {steps_per_epoch} step{"s" * (steps_per_epoch != 1)}; {how}), fewer than meta_min_steps={cfg.meta_min_steps}: '
-                      'train longer (num_epochs) or on smaller batches (batch_size), '
-                      + ('give meta_count instead of meta_update_freq' if every is not None else 'raise meta_count')
-                      + ', or set meta_min_steps=0 to run it anyway')
+                      f'({how}), fewer than {name}={min_steps}: {fix}')

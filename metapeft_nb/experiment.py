@@ -5,8 +5,9 @@
 # %% ../nbs/80_experiment.ipynb #b7d0776d
 from __future__ import annotations
 import argparse, json, os, sys, warnings
-from .io import MetapeftError, UsageError, ConfigError, error_table
-from .config import get_config, config_to_yaml, list_presets, describe, Config, nearest
+from . import __version__
+from .io import MetapeftError, UsageError, ConfigError, error_table, read_yaml
+from .config import get_config, config_to_yaml, config_from_dict, list_presets, describe, Config, nearest, merge_options, parse_opts
 
 # %% auto #0
 __all__ = ['PREVIOUS_EMBEDDED', 'VERBS', 'make_parser', 'config_from_args', 'defaults_twin', 'previous_runs', 'predict_cli',
@@ -26,6 +27,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument('--model', help='model preset / backbone (see --list)')
     p.add_argument('--tuner', help='tuner preset (see --list); "none" trains the head only')
     p.add_argument('--opts', nargs='*', default=[], metavar='KEY=VALUE', help='overrides of any option (see --describe)')
+    p.add_argument('--config', metavar='FILE', help='a configuration written by --print-config (or a run folder\'s config.yaml) as the base; --opts apply on top')
+    p.add_argument('--version', action='version', version=f'metapeft_nb {__version__}')
     g = p.add_argument_group('inspect instead of run')
     g.add_argument('--list', action='store_true', help='list the packaged presets')
     g.add_argument('--print-config', action='store_true', help='print the resolved configuration as YAML')
@@ -37,7 +40,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/80_experiment.ipynb #a46cfeb1
 def config_from_args(a: argparse.Namespace) -> Config:
-    "The `Config` that parsed arguments `a` describe."
+    "The `Config` that parsed arguments `a` describe: presets and `--opts`, or `--config FILE` and `--opts` on top."
+    if getattr(a, 'config', None):
+        given = [f'--{k}' for k in ('dataset', 'model', 'tuner') if getattr(a, k) is not None]
+        if given: raise ConfigError(f'--config {a.config} holds the presets already: {", ".join(given)} cannot be given with it (use --opts to change options)')
+        return config_from_dict(merge_options(read_yaml(a.config, 'configuration'), parse_opts(a.opts)))
     tuner = 'default' if a.tuner is None else (None if a.tuner.lower() in ('none', 'null') else a.tuner)
     return get_config(a.dataset, a.model, tuner, a.opts)
 
@@ -142,8 +149,10 @@ def _run_compared(c):
 def predict_cli(argv):
     "`metapeft predict RUN_DIR IMAGE_OR_FOLDER... [--topk K] [--json]`"
     p = _Parser(prog='metapeft predict', description='Classify images with a finished run.')
-    p.add_argument('run_dir'); p.add_argument('images', nargs='+'); p.add_argument('--topk', type=int, default=3); p.add_argument('--json', action='store_true')
+    p.add_argument('run_dir', help='a finished run folder'); p.add_argument('images', nargs='+', help='image files and / or folders of images')
+    p.add_argument('--topk', type=int, default=3, help='classes listed for each image (default 3)'); p.add_argument('--json', action='store_true', help='the top classes as JSON')
     a = p.parse_args(argv)
+    if a.topk < 1: raise UsageError(f'--topk {a.topk}: list at least one class (--topk 1 or more)')
     from metapeft_nb.run import predict_images
     preds = predict_images(a.run_dir, a.images, a.topk)
     print(json.dumps(preds, indent=1) if a.json else '\n'.join(f'{r["path"]}\t{r["label"]}\t{r["prob"]:.3f}' for r in preds))
@@ -152,7 +161,7 @@ def predict_cli(argv):
 def export_cli(argv):
     "`metapeft export RUN_DIR OUT_DIR [--overwrite]`: a merged plain timm / open_clip checkpoint."
     p = _Parser(prog='metapeft export', description='Merge a run into a plain library checkpoint (into a new or empty folder).')
-    p.add_argument('run_dir'); p.add_argument('out_dir'); p.add_argument('--overwrite', action='store_true', help='replace the files of a non-empty OUT_DIR')
+    p.add_argument('run_dir', help='a finished run folder'); p.add_argument('out_dir', help='a new or empty folder for the checkpoint'); p.add_argument('--overwrite', action='store_true', help='replace the files of a non-empty OUT_DIR')
     a = p.parse_args(argv)
     from metapeft_nb.run import export_merged
     path = export_merged(a.run_dir, a.out_dir, overwrite=a.overwrite)
@@ -188,14 +197,34 @@ def _warn(message, category, filename, lineno, file=None, line=None):
     "A warning as one line (`metapeft: warning: ...`), not Python's two with the source line."
     print('metapeft: warning: ' + ' '.join(str(message).split()), file=sys.stderr)
 
+class _ClosedPipeQuiet:
+    "Standard output that, once its reader has gone (`metapeft ... | head -1`), drops what is printed instead of failing."
+    def __init__(self, stream): self.stream, self.closed_pipe = stream, False
+    def write(self, s):
+        if self.closed_pipe: return len(s)
+        try: return self.stream.write(s)
+        except BrokenPipeError: self._close(); return len(s)
+    def flush(self):
+        if self.closed_pipe: return
+        try: self.stream.flush()
+        except BrokenPipeError: self._close()
+    def _close(self):
+        self.closed_pipe = True
+        try: os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())   # so that the interpreter's last flush finds no pipe either
+        except (OSError, ValueError, AttributeError): pass
+    def __getattr__(self, k): return getattr(self.stream, k)
+
 def main(argv=None) -> int:
     "Entry point of `metapeft`: 0, or `SystemExit` after one line on standard error (2 bad input, 1 a failed run, 130 interrupted)."
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = '--debug' in argv or os.environ.get('METAPEFT_DEBUG', '0') not in ('', '0')
     argv = [a for a in argv if a != '--debug']
+    out = sys.stdout
     with warnings.catch_warnings():   # restores the warning machinery afterwards (main is also called in-process)
         if not debug: warnings.showwarning = _warn
-        return _main(argv, debug)
+        sys.stdout = _ClosedPipeQuiet(out)   # a closed pipe ends the output quietly, never the work
+        try: return _main(argv, debug)
+        finally: sys.stdout = out
 
 def _main(argv, debug) -> int:
     try: dispatch(argv)
@@ -224,3 +253,7 @@ def run_cli(*argv) -> tuple:
             if e.code is None or isinstance(e.code, int): status = e.code or 0
             else: status = 1; err.write(str(e.code))  # SystemExit('message') means status 1 with the message
     return status, out.getvalue(), err.getvalue()
+
+# %% ../nbs/80_experiment.ipynb #4581e344
+#| eval: false
+if __name__ == '__main__': sys.exit(main())   # `python -m metapeft_nb.experiment` too

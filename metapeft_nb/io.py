@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_io.ipynb #e2897283
 from __future__ import annotations
-import contextlib, errno, hashlib, json, os, secrets, sys
+import contextlib, errno, hashlib, json, os, secrets, stat, sys
 from pathlib import Path
 from typing import Callable, Optional, Union
 
@@ -12,7 +12,8 @@ from typing import Callable, Optional, Union
 __all__ = ['ERRORS', 'MetapeftError', 'InputError', 'ConfigError', 'DataError', 'FormatError', 'FolderError', 'UsageError',
            'RunError', 'WriteError', 'LockError', 'error_table', 'write_error', 'atomic_write', 'atomic_write_text',
            'atomic_write_json', 'torch_bytes', 'atomic_save', 'read_bytes', 'read_yaml', 'read_json', 'load_torch',
-           'load_safetensors', 'checkpoint_files', 'save_verified', 'load_verified', 'FolderLock']
+           'load_safetensors', 'checkpoint_files', 'save_verified', 'load_verified', 'open_nofollow', 'check_name',
+           'FolderLock']
 
 # %% ../nbs/00_io.ipynb #06ebea89
 class MetapeftError(Exception):
@@ -202,6 +203,25 @@ def load_verified(path, load: Callable = None, log: Callable = print):
     if tried: raise FormatError(f'{path}: no good checkpoint ({"; ".join(tried)}); rerun with overwrite=True to start afresh')
     return None
 
+# %% ../nbs/00_io.ipynb #39b8ae98
+_FLAGS = {'a+': os.O_RDWR | os.O_CREAT | os.O_APPEND, 'a': os.O_WRONLY | os.O_CREAT | os.O_APPEND, 'w': os.O_WRONLY | os.O_CREAT | os.O_TRUNC}
+
+def open_nofollow(path, mode: str = 'a+'):
+    "Open `path` for writing (`a+`, `a` or `w`) without following a symbolic link planted there: a link is refused in one line, its target untouched."
+    try: fd = os.open(path, _FLAGS[mode] | os.O_NOFOLLOW, 0o644)
+    except OSError as e:
+        if e.errno == errno.ELOOP: raise FolderError(f'{path}: a symbolic link stands where the package writes its own file; it is not followed: remove it') from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd); raise FolderError(f'{path}: not a regular file, where the package writes its own file: remove it')
+    return os.fdopen(fd, mode)
+
+def check_name(name, what: str = 'run_name') -> Optional[str]:
+    "Why `name` cannot be a folder made inside another (a path, `.`, `..`, empty), or None: the one check of every name that becomes a path."
+    if not isinstance(name, str) or not name.strip() or name in ('.', '..') or '/' in name or '\\' in name or '\x00' in name:
+        return f'{what}={name!r}: must be a folder name, not a path (no /, not . or ..)'
+    return None
+
 # %% ../nbs/00_io.ipynb #1cd1b5f1
 class FolderLock:
     "An exclusive lock on `folder` while a process writes it (`with FolderLock(folder): ...`)."
@@ -212,7 +232,7 @@ class FolderLock:
         import fcntl
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            f = open(self.path, 'a+')
+            f = open_nofollow(self.path, 'a+')
         except OSError as e: raise write_error(self.path, e) from None
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv, itertools, json, os, re, signal, subprocess, sys, time
 from pathlib import Path
 from typing import Callable, Optional
-from .io import (ConfigError, FormatError, RunError, FolderLock, LockError, MetapeftError,
+from .io import (ConfigError, FormatError, RunError, FolderLock, LockError, MetapeftError, open_nofollow, check_name,
                             atomic_write_json, atomic_write_text, read_yaml, read_json)
 from .config import nearest
 
@@ -55,6 +55,7 @@ def check_sweep(spec: dict, where: str = 'sweep') -> dict:
         if not isinstance(v, list) or not v: raise ConfigError(f'{where}: grid.{k} must be a non-empty list of values, not {v!r}')
     for i, r in enumerate(spec.get('runs') or []):
         if not isinstance(r, dict): raise ConfigError(f'{where}: runs[{i}] must be a mapping of parameters, not {r!r}')
+        if 'name' in r and check_name(r['name'], 'name'): raise ConfigError(f'{where}: runs[{i}]: {check_name(r["name"], "name")}')
     if spec.get('parallel') is not None and spec['parallel'] < 1: raise ConfigError(f'{where}: parallel must be >= 1')
     if spec.get('timeout') is not None and spec['timeout'] <= 0: raise ConfigError(f'{where}: timeout must be > 0 seconds')
     if spec.get('executor', 'local') not in EXECUTORS:
@@ -92,7 +93,9 @@ def _set_status(folder: Path, **kw) -> dict:
 # %% ../nbs/82_sweep.ipynb #e71d87e0
 def notebook_parameters(notebook) -> dict:
     "The parameters of a papermill notebook: {name: inferred type name} (a `FormatError` for a notebook that is not one)."
-    import logging, papermill as pm
+    import logging
+    try: import papermill as pm
+    except ImportError: raise ConfigError("metapeft sweep runs notebooks with papermill, which is not installed: pip install 'metapeft_nb[dev]' (or pip install papermill)") from None
     if not Path(notebook).is_file(): raise ConfigError(f'{notebook}: the sweep notebook does not exist')
     logging.getLogger('papermill').setLevel(logging.ERROR)
     try: return {k: v['inferred_type_name'] for k, v in pm.inspect_notebook(str(notebook)).items()}
@@ -121,7 +124,7 @@ def papermill_args(notebook, folder: Path, timeout=None) -> list:
 
 def _launch_local(notebook, folder: Path, timeout):
     "Start one point's papermill process (in its own session, killed with the sweep); returns (process, log file)."
-    log = open(folder / 'papermill.log', 'w')
+    log = open_nofollow(folder / 'papermill.log', 'w')
     cmd = [sys.executable, '-c', _DIE_WITH_PARENT, str(os.getpid()), *papermill_args(notebook, folder, timeout)]
     return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True), log
 
@@ -154,7 +157,7 @@ class PointJob:
     def __init__(self, notebook, folder, timeout=None): self.notebook, self.folder, self.timeout = str(notebook), str(folder), timeout
     def __call__(self) -> int:
         folder = Path(self.folder)
-        with open(folder / 'papermill.log', 'a') as log:
+        with open_nofollow(folder / 'papermill.log', 'a') as log:
             r = subprocess.run([sys.executable, *papermill_args(self.notebook, folder, self.timeout)], stdout=log, stderr=subprocess.STDOUT)
         if r.returncode: raise RuntimeError(f'papermill exited with status {r.returncode}')
         return r.returncode
@@ -307,7 +310,9 @@ def sweep_cli(argv):
     "`metapeft sweep GRID.yaml [--parallel N] [--collect-only]`"
     from metapeft_nb.experiment import _Parser
     p = _Parser(prog='metapeft sweep', description='Run a papermill sweep (see metapeft_nb.sweep).')
-    p.add_argument('grid'); p.add_argument('--parallel', type=int); p.add_argument('--collect-only', action='store_true')
+    p.add_argument('grid', help='the sweep file (YAML: notebook, base, grid / runs, out_dir, ...)')
+    p.add_argument('--parallel', type=int, help="points run at a time (default: the file's parallel, else 1)")
+    p.add_argument('--collect-only', action='store_true', help='run nothing: collect the finished points into summary.csv / summary.md')
     a = p.parse_args(argv)
     if a.parallel is not None and a.parallel < 1: raise ConfigError(f'--parallel {a.parallel}: must be >= 1')
     spec = load_sweep(a.grid)
