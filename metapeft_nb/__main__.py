@@ -23,3 +23,38 @@ import sys
 from .experiment import main
 
 if __name__ == '__main__': sys.exit(main())   # `python -m metapeft_nb` is `metapeft`
+
+# %% ../nbs/80_experiment.ipynb #5e3d5e5b
+#| eval: false
+import sys
+from .experiment import main
+
+if __name__ == '__main__': sys.exit(main())   # `python -m metapeft_nb` is `metapeft`
+
+# %% ../nbs/80_experiment.ipynb #5e3d5e5b
+#| eval: false
+import sys
+from .experiment import main
+
+if __name__ == '__main__': sys.exit(main())   # `python -m metapeft_nb` is `metapeft`
+
+# %% ../nbs/80_experiment.ipynb #5e3d5e5b
+#| eval: false
+import sys
+from .experiment import main
+
+if __name__ == '__main__': sys.exit(main())   # `python -m metapeft_nb` is `metapeft`
+
+# %% ../nbs/80_experiment.ipynb #5e3d5e5b
+#| eval: false
+import sys
+from .experiment import main
+
+if __name__ == '__main__': sys.exit(main())   # `python -m metapeft_nb` is `metapeft`
+
+# %% ../nbs/80_experiment.ipynb #5e3d5e5b
+#| eval: false
+import sys
+from .experiment import main
+
+if __name__ == '__main__': sys.exit(main())   # `python -m metapeft_nb` is `metapeft`

@@ -633,7 +633,8 @@ def get_config(dataset=None, model=None, tuner='default', opts=None, **kwargs) -
     model = model or over.get('model') or _default('model')
     tuner = over.get('tuner', _default('tuner')) if tuner == 'default' else tuner
     merged = {} if named else dict(EMBEDDED_OPTS)
-    layer = lambda d: merged.update(merge_options(merged, d))
+    def layer(d):   # the next layer on top (the budget: one setting)
+        new = merge_options(merged, d); merged.clear(); merged.update(new)
     data = load_preset('data', dataset)
     if 'data_source' in over and over['data_source'] != data.get('data_source', _default('data_source')):   # another reader under this preset's settings
         fits = [n for n in list_presets('data') if load_preset('data', n).get('data_source') == over['data_source']]

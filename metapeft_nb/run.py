@@ -220,13 +220,19 @@ def phi_source(folder) -> SimpleNamespace:
     if not src.use_meta or src.meta_steps != 'on':
         raise ConfigError(f'phi_from={folder}: that run learned no φ (use_meta={src.use_meta}, meta_steps={src.meta_steps}); name a meta run')
     types, tensors = adapter_phi(folder / 'adapter' / 'adapter.safetensors')
-    return SimpleNamespace(folder=folder, types=types, phi=tensors, prune_threshold=src.prune_threshold, rank_threshold=src.rank_threshold)
+    slots = list(((read_json(folder / 'results.json', 'results file').get('meta') or {}).get('read_out') or {}))   # the slots φ belongs to, by name
+    return SimpleNamespace(folder=folder, types=types, phi=tensors, prune_threshold=src.prune_threshold, rank_threshold=src.rank_threshold, slots=slots)
 
 # %% ../nbs/75_run.ipynb #518042fe
 @torch.no_grad()
 def fix_phi_(model, src: SimpleNamespace) -> dict:
     "Load `src`'s φ into `model`, switch off the slots its read-out has off, freeze φ; the read-out."
     mine = model.meta.state_dict()
+    names = [str(k) for k in model.meta.slots]
+    if getattr(src, 'slots', None) and src.slots != names:   # the same count is not the same slots
+        diff = next(((a, b) for a, b in zip(src.slots, names) if a != b), (src.slots[len(names):len(names) + 1], names[len(src.slots):len(src.slots) + 1]))
+        raise ConfigError(f'phi_from={src.folder}: its φ belongs to other slots ({len(src.slots)} slots, e.g. {diff[0]} there, {diff[1]} here): '
+                          'use that run\'s model and tuner options')
     shapes = lambda d: {k: tuple(v.shape) for k, v in d.items()}
     if shapes(mine) != shapes(src.phi):
         raise ConfigError(f'phi_from={src.folder}: its φ ({shapes(src.phi)}) does not fit this configuration\'s slots ({shapes(mine)}); '

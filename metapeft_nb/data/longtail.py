@@ -227,5 +227,7 @@ def meta_split(labels, # training labels
         mval += idx[:v].tolist(); mtr += idx[v:v + t].tolist(); main += idx[v + t:].tolist()
     if val_mode: mval = list(range(len(np.asarray(val_labels).reshape(-1))))
     if small and warn:
-        warnings.warn(f'{len(small)} classes have too few images to split and go to main only: {small[:20]}' + (' ...' if len(small) > 20 else ''))
+        n, shown = len(small), ', '.join(map(str, small[:20])) + (', ...' if len(small) > 20 else '')
+        warnings.warn(f'{"classes" if n > 1 else "class"} {shown} {"have" if n > 1 else "has"} fewer than three training images, so '
+                      f'{"they stay" if n > 1 else "it stays"} whole in main and outside the meta split')
     return MetaSplit(sorted(main), sorted(mtr), sorted(mval), float(ratio), int(seed), 'val_list' if val_mode else 'split', small)
