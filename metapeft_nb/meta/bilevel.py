@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call
 from torch.nn.attention import sdpa_kernel, SDPBackend
-from ..config import ConfigError
+from ..config import ConfigError, LR_MODES
 from ..backbones import no_dropout
 from ..optim import PeftOptimizer, clip_like_torch, functional_state, functional_step, lr_schedule, slot_param_groups, torch_fstate
 
@@ -28,7 +28,7 @@ def check_meta_mode(meta_mode: str,                # one of META_MODES or TRACKE
     "Refuse a mode that cannot give the requested meta-parameter types a gradient (`ConfigError`)."
     modes = META_MODES + TRACKED_MODES
     if meta_mode not in modes: raise ConfigError(f'meta_mode={meta_mode!r}: must be one of {", ".join(modes)}')
-    if 'lr' in meta_params and meta_mode not in ('unrolled',) + TRACKED_MODES:
+    if 'lr' in meta_params and meta_mode not in LR_MODES:
         raise ConfigError(f"meta_params includes 'lr' but meta_mode={meta_mode!r}: a learning rate acts only in the "
                           "optimiser update, not in the forward, so only meta_mode='unrolled' or a long-horizon mode "
                           f"({', '.join(TRACKED_MODES)}) gives it a gradient (or drop 'lr' from meta_params)")

@@ -76,6 +76,23 @@ def meta_split(dataset, ratio: float = 0.2, seed: int = 0, num_classes: Optional
     s = split_labels(labels.cpu().numpy(), ratio, seed, num_classes)
     return tuple(torch.utils.data.Subset(dataset, list(ix)) for ix in (s.main, s.meta_train, s.meta_val))
 
+# %% ../../nbs/53_meta.learner.ipynb #186cfe55
+def _meta_at(count, total_steps, every, min_steps) -> Optional[tuple]:
+    "The optimiser steps followed by a meta step (None: every `every`, with no end given), or a one-line `ConfigError`."
+    if every is not None and count is not None: raise ConfigError(f'count={count} and every={every}: give one of the two')
+    if every is not None: return None if total_steps is None else meta_schedule(total_steps, every=every)
+    if total_steps is None: raise ConfigError('MetaLearner: give total_steps (the optimiser steps of your loop) to spread count meta steps over, or every=N')
+    n = count or META_COUNT
+    return check_meta_count(meta_schedule(total_steps, count=n), total_steps, min_steps, f'count={n}, at most one a step',
+                            'give a larger count or total_steps, or min_steps=0')
+
+def _val_counts(meta_val, given) -> Tensor:
+    "Images per class of the whole meta_val split: `given`, or counted from a Dataset's labels."
+    if given is not None: return torch.as_tensor(given)
+    labels = dataset_labels(meta_val) if isinstance(meta_val, torch.utils.data.Dataset) else None
+    if labels is None: raise ConfigError('MetaLearner: give meta_val_counts (images per class of the whole meta_val split), or meta_val as a Dataset with labels')
+    return torch.bincount(labels.long())
+
 # %% ../../nbs/53_meta.learner.ipynb #9cd04f0f
 class MetaLearner:
     "The meta step of a user's training loop: `step()` after `optimizer.step()` takes a meta step on φ when one is due."
@@ -92,21 +109,14 @@ class MetaLearner:
                  min_steps: int = 8, # fewer meta steps than this in the loop is refused (0: no check)
                  batch_size: int = 32, seed: int = 0): # for Datasets given as meta data
         if mode not in META_MODES: raise ConfigError(f'mode={mode!r}: one of {", ".join(META_MODES)} (the long-horizon modes run in the package\'s Trainer)')
-        if every is not None and count is not None: raise ConfigError(f'count={count} and every={every}: give one of the two')
-        if every is None and total_steps is None:
-            raise ConfigError('MetaLearner: give total_steps (the optimiser steps of your loop) to spread count meta steps over, or every=N')
-        self.at = (meta_schedule(total_steps, every=every) if total_steps is not None else None) if every is not None else \
-            check_meta_count(meta_schedule(total_steps, count=count or META_COUNT), total_steps, min_steps,
-                             f'count={count or META_COUNT}, at most one a step', 'give a larger count or total_steps, or min_steps=0')
-        counts = meta_val_counts if meta_val_counts is not None else None if not isinstance(meta_val, torch.utils.data.Dataset) else dataset_labels(meta_val)
-        if counts is None: raise ConfigError('MetaLearner: give meta_val_counts (images per class of the whole meta_val split), or meta_val as a Dataset with labels')
-        if meta_val_counts is None: counts = torch.bincount(torch.as_tensor(counts).long())
+        self.at = _meta_at(count, total_steps, every, min_steps)
+        counts = _val_counts(meta_val, meta_val_counts)
         self.model, self.optimizer, self.mode, self.every, self.inner_steps, self.grad_clip = model, optimizer, mode, every, inner_steps, grad_clip
         self.phi = model.meta_parameters()
         if 'lr' in model.meta.types and mode != 'unrolled': raise ConfigError(f"mode={mode}: learning-rate meta-parameters ('lr') need mode='unrolled'")
         self.scales, self.lr_mults, self.project = phi_functions(model)
         self.outer_opt = outer_optimizer(self.phi, meta_lr)
-        self.inner_loss, self.outer_loss = xy_loss(loss_fn), xy_loss(lambda z, y: balanced_ce(z, y, torch.as_tensor(counts)))
+        self.inner_loss, self.outer_loss = xy_loss(loss_fn), xy_loss(lambda z, y: balanced_ce(z, y, counts))
         self.sources, self.batch_size, self.seed = dict(meta_train=meta_train, meta_val=meta_val), batch_size, seed
         self._open_streams()
         self.t, self.history = 0, []
@@ -117,8 +127,8 @@ class MetaLearner:
 def _hook_lr(self: MetaLearner):
     "Register the step hooks that apply the learned learning-rate multipliers (one group a slot, or a one-line refusal)."
     key_of, slots = _slot_or_none(self.model), []
+    name_of = {id(p): n for n, p in self.model.named_parameters()}
     for i, g in enumerate(self.optimizer.param_groups):
-        name_of = {id(p): n for n, p in self.model.named_parameters()}
         keys = {key_of(name_of.get(id(p))) for p in g['params'] if p.requires_grad}
         if len(keys) > 1: raise ConfigError(f"learning-rate meta-parameters act per slot, and optimiser group {i} holds {len(keys)} slots' θ: "
                                             'build the optimiser from model.param_groups(lr), one group a slot')
