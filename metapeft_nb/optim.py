@@ -122,7 +122,7 @@ def functional_step(fstate: dict,                  # functional optimiser state 
     sched = lr_schedule(fstate['t'], fstate['total_steps'], fstate['warmup_steps'], fstate.get('schedule', 'cosine'))
     new_theta, new_state = dict(theta), dict(fstate['state'])
     for grp in fstate['groups']:
-        lr = grp['base_lr'] * sched * grp['lr_mult']
+        lr = grp['lr_at'](fstate['t']) if 'lr_at' in grp else grp['base_lr'] * sched * grp['lr_mult']
         if lr_mult is not None and grp['key'] in lr_mult: lr = lr * lr_mult[grp['key']]
         for n in grp['names']:
             g = grads.get(n)
@@ -236,13 +236,21 @@ def _torch_rule(opt, group: dict) -> tuple[str, dict]:
         return 'adamw', dict(betas=tuple(group['betas']), eps=group['eps'], weight_decay=group['weight_decay'])
     raise ConfigError(f'{kind}: the meta step follows torch.optim.SGD, AdamW (and Adam without weight decay) or PeftOptimizer')
 
+def _rates(scheduler, opt) -> tuple[int, list]:
+    "`(t, [step -> lr of group i])`: a `LambdaLR` of `opt` in closed form from its next step on; otherwise (None) each group held."
+    if not isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR): return 0, [None] * len(opt.param_groups)
+    if scheduler.optimizer.param_groups is not opt.param_groups: raise ConfigError('scheduler: it schedules another optimiser than the one given')
+    return scheduler.last_epoch, [lambda t, b=b, f=f: b * f(t) for b, f in zip(scheduler.base_lrs, scheduler.lr_lambdas)]
+
 def torch_fstate(opt: torch.optim.Optimizer,       # a torch.optim SGD / AdamW / Adam over (some of) `named`
                  named: Mapping[str, Tensor],      # θ by name (e.g. `model.trainable_parameters()`)
                  key_of: Optional[Callable] = None, # name -> slot key (a group of one slot's tensors is keyed by it)
-                 clone: bool = False) -> dict:
-    "The functional state of a `torch.optim` optimiser, its tensors named by identity, each group held at its current `lr`."
+                 clone: bool = False,
+                 scheduler=None) -> dict:          # the loop's scheduler: a `LambdaLR` is followed step by step
+    "The functional state of a `torch.optim` optimiser, its tensors named by identity, each group at its current `lr` (or its `LambdaLR`'s rate at each step)."
     name_of = {id(p): n for n, p in named.items()}
     groups, state, rules = [], {}, set()
+    t0, rates = _rates(scheduler, opt)
     for i, g in enumerate(opt.param_groups):
         rule, hyper = _torch_rule(opt, g); rules.add(rule)
         names = [name_of.get(id(p)) for p in g['params']]
@@ -250,8 +258,9 @@ def torch_fstate(opt: torch.optim.Optimizer,       # a torch.optim SGD / AdamW /
             p = g['params'][names.index(None)]
             raise ConfigError(f'{type(opt).__name__}: group {i} holds a tensor of shape {tuple(p.shape)} that is not among the model\'s trainable θ')
         keys = {key_of(n) for n in names} if key_of is not None else set()
-        groups.append(dict(key=keys.pop() if len(keys) == 1 else i, names=names, base_lr=float(g['lr']), lr_mult=1.0, hyper=hyper))
+        groups.append(dict(key=keys.pop() if len(keys) == 1 else i, names=names, base_lr=float(g['lr']), lr_mult=1.0, hyper=hyper,
+                           **({} if rates[i] is None else {'lr_at': rates[i]})))
         for n, p in zip(names, g['params']):
             state[n] = {k: (v.detach().clone() if clone else v.detach()) if isinstance(v, Tensor) else v
                         for k, v in opt.state.get(p, {}).items() if v is not None and k in ('momentum_buffer', 'step', 'exp_avg', 'exp_avg_sq')}
-    return dict(rule=rules.pop(), t=0, total_steps=2 ** 62, warmup_steps=0, schedule='constant', groups=groups, state=state)
+    return dict(rule=rules.pop(), t=t0, total_steps=2 ** 62, warmup_steps=0, schedule='constant', groups=groups, state=state)

@@ -215,11 +215,11 @@ def _slot_or_none(model):
         except (KeyError, AttributeError): return None
     return key_of
 
-def theta_and_state(opt, model: nn.Module) -> tuple[dict, dict]:
-    "θ by name and the functional state of `opt`: a `PeftOptimizer` (its named groups), or a `torch.optim` SGD / AdamW whose tensors are named by identity in `model`."
+def theta_and_state(opt, model: nn.Module, scheduler=None) -> tuple[dict, dict]:
+    "θ by name and the functional state of `opt`: a `PeftOptimizer` (its named groups), or a `torch.optim` SGD / AdamW whose tensors are named by identity in `model` (a `LambdaLR` `scheduler` followed)."
     if isinstance(opt, PeftOptimizer): return _theta_of(opt), functional_state(opt)
     named = dict(model.named_parameters())
-    fs = torch_fstate(opt, named, key_of=_slot_or_none(model))
+    fs = torch_fstate(opt, named, key_of=_slot_or_none(model), scheduler=scheduler)
     fs['groups'] = [dict(g, names=[n for n in g['names'] if named[n].requires_grad]) for g in fs['groups']]   # frozen: the real step skips them
     return {n: named[n] for g in fs['groups'] for n in g['names']}, fs
 
@@ -243,6 +243,7 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
               update: bool = True,           # False: compute everything, leave φ alone (tests, dry runs)
               eig_state: Optional[dict] = None,  # implicit with α auto: warm-start the power iteration here (updated)
               grad_clip: Optional[float] = None, # the loop's gradient clipping, mirrored in the look-ahead
+              scheduler=None,                # a torch.optim opt's LambdaLR: the look-ahead follows its rates
              ) -> dict:
     "One meta step: hypergradient by `mode`, one outer step on φ, projection; returns statistics."
     check_meta_mode(mode, ['scale', 'lr'] if lr_mults is not None else ['scale'])
@@ -251,7 +252,7 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
     if meta_l1 and scales is None: raise ValueError('meta_l1 > 0 needs `scales` (φ -> slot scales)')
     if len(train_batches) < 1: raise ValueError('a meta step needs at least one meta_train batch')
     t0 = time.perf_counter()
-    theta, fs = theta_and_state(opt, model)
+    theta, fs = theta_and_state(opt, model, scheduler)
     missing = set(theta) - _model_names(model)
     if missing: raise ValueError(f'optimiser parameters not found in the model by name: {sorted(missing)[:5]}')
     overlap = set(theta) & set(phi)

@@ -5,7 +5,7 @@
 # %% ../../nbs/53_meta.learner.ipynb #f2ea0724
 from __future__ import annotations
 import itertools
-from typing import Callable, Iterable, Optional, Sequence, Union
+from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 import torch
 from torch import Tensor, nn
 from torch.func import functional_call
@@ -13,15 +13,16 @@ from fastcore.basics import patch
 from ..io import ConfigError
 from ..config import META_COUNT, check_meta_count, meta_schedule
 from ..heads import balanced_ce
-from .bilevel import META_MODES, meta_step, outer_optimizer, xy_loss
+from .bilevel import META_MODES, TRACKED_MODES, apply_hypergradient, check_meta_mode, hypergradient, isolated, meta_step, outer_optimizer, theta_and_state, xy_loss
 from .readout import read_out, readout_table
-from .bilevel import _slot_or_none
+from .bilevel import _model_names, _slot_or_none
 from ..optim import PeftOptimizer
 from ..peft.model import PeftModel
 from ..data.longtail import meta_split as split_labels
 
 # %% auto #0
-__all__ = ['phi_functions', 'dataset_labels', 'meta_split', 'MetaLearner']
+__all__ = ['X_KEYS', 'Y_KEYS', 'LOOP_MODES', 'phi_functions', 'batch_xy', 'dataset_labels', 'meta_split', 'MetaLearner',
+           'peft_model_in', 'inner_optimizer', 'inner_scheduler', 'meta_metrics']
 
 # %% ../../nbs/53_meta.learner.ipynb #d298281a
 class _Method(nn.Module):
@@ -49,6 +50,16 @@ def _batches(src, batch_size: int, seed: int):
         empty = True
         for b in src: empty = False; yield b
         if empty: raise ConfigError('meta_train / meta_val: the data given holds no batch')
+
+X_KEYS, Y_KEYS = ('pixel_values', 'x', 'image', 'input'), ('labels', 'label', 'y')
+
+def batch_xy(batch) -> tuple:
+    "`(x, y)` of a batch: a pair (or longer tuple), or a mapping with an image key in `X_KEYS` and a label key in `Y_KEYS` (Hugging Face's)."
+    if isinstance(batch, Mapping):
+        x, y = (next((batch[k] for k in ks if k in batch), None) for ks in (X_KEYS, Y_KEYS))
+        if x is None or y is None: raise ConfigError(f'a batch with keys {sorted(batch)}: images under one of {X_KEYS}, labels under one of {Y_KEYS}')
+        return x, y
+    return batch[0], batch[1]
 
 def dataset_labels(ds) -> Optional[Tensor]:
     "The labels of a Dataset (`targets`, `labels`, a TensorDataset's second tensor, a Subset of those), or None."
@@ -86,6 +97,13 @@ def _meta_at(count, total_steps, every, min_steps) -> Optional[tuple]:
     return check_meta_count(meta_schedule(total_steps, count=n), total_steps, min_steps, f'count={n}, at most one a step',
                             'give a larger count or total_steps, or min_steps=0')
 
+LOOP_MODES = META_MODES + ('replay',)   # what a user's loop can run: the look-ahead modes, and replay through `record()`
+
+def _check_mode(mode: str, types) -> None:
+    "Refuse a mode a user's loop cannot run, or one that cannot learn `types` (one line)."
+    check_meta_mode(mode, types)
+    if mode not in LOOP_MODES: raise ConfigError(f"mode={mode!r}: a user's loop runs one of {', '.join(LOOP_MODES)} (the forward modes run in the package's Trainer)")
+
 def _val_counts(meta_val, given) -> Tensor:
     "Images per class of the whole meta_val split: `given`, or counted from a Dataset's labels."
     if given is not None: return torch.as_tensor(given)
@@ -101,19 +119,20 @@ class MetaLearner:
                  loss_fn: Callable[[Tensor, Tensor], Tensor], # the loop's training loss (logits, labels) -> loss
                  meta_train, meta_val, # DataLoaders, iterables of (x, y) batches, or Datasets
                  meta_val_counts=None, # images per class of the whole meta_val split (default: a Dataset's labels)
-                 mode: str = 'unrolled', # first_order, unrolled or implicit
+                 mode: str = 'unrolled', # first_order, unrolled, implicit (look-ahead), or replay (`record()` each step)
                  count: Optional[int] = None, total_steps: Optional[int] = None, # `count` meta steps over the loop's `total_steps`
                  every: Optional[int] = None, # or one meta step every `every` optimiser steps
                  meta_lr: float = 0.01, inner_steps: int = 1, # AdamW's step on φ; look-ahead steps K
                  grad_clip: Optional[float] = None, # the loop's gradient clipping (max norm), mirrored in the look-ahead
+                 scheduler=None, # the loop's scheduler: a LambdaLR is followed in closed form, any other's rate held
                  min_steps: int = 8, # fewer meta steps than this in the loop is refused (0: no check)
                  batch_size: int = 32, seed: int = 0): # for Datasets given as meta data
-        if mode not in META_MODES: raise ConfigError(f'mode={mode!r}: one of {", ".join(META_MODES)} (the long-horizon modes run in the package\'s Trainer)')
+        _check_mode(mode, model.meta.types)
         self.at = _meta_at(count, total_steps, every, min_steps)
         counts = _val_counts(meta_val, meta_val_counts)
-        self.model, self.optimizer, self.mode, self.every, self.inner_steps, self.grad_clip = model, optimizer, mode, every, inner_steps, grad_clip
+        self.model, self.optimizer, self.mode, self.every, self.inner_steps = model, optimizer, mode, every, inner_steps
+        self.grad_clip, self.scheduler, self.horizon, self._scheduled = grad_clip, scheduler, None, None
         self.phi = model.meta_parameters()
-        if 'lr' in model.meta.types and mode != 'unrolled': raise ConfigError(f"mode={mode}: learning-rate meta-parameters ('lr') need mode='unrolled'")
         self.scales, self.lr_mults, self.project = phi_functions(model)
         self.outer_opt = outer_optimizer(self.phi, meta_lr)
         self.inner_loss, self.outer_loss = xy_loss(loss_fn), xy_loss(lambda z, y: balanced_ce(z, y, counts))
@@ -133,14 +152,14 @@ def _hook_lr(self: MetaLearner):
         if len(keys) > 1: raise ConfigError(f"learning-rate meta-parameters act per slot, and optimiser group {i} holds {len(keys)} slots' θ: "
                                             'build the optimiser from model.param_groups(lr), one group a slot')
         slots.append(keys.pop() if keys else None)
-    saved = []
-    def pre(opt, args, kwargs):
+    def pre(opt, args, kwargs):   # the scheduled rates saved (`record()` inside a closure step reads them), then multiplied
         mult = self.model.meta.lr_multipliers()
-        saved[:] = [g['lr'] for g in opt.param_groups]
+        self._scheduled = [g['lr'] for g in opt.param_groups]
         for g, k in zip(opt.param_groups, slots):
             if k in mult: g['lr'] = g['lr'] * float(mult[k])
     def post(opt, args, kwargs):
-        for g, lr in zip(opt.param_groups, saved): g['lr'] = lr
+        for g, lr in zip(opt.param_groups, self._scheduled): g['lr'] = lr
+        self._scheduled = None
     self.hooks = [self.optimizer.register_step_pre_hook(pre), self.optimizer.register_step_post_hook(post)]
 
 @patch
@@ -154,13 +173,15 @@ def _open_streams(self: MetaLearner, skip: Optional[dict] = None):
 
 @patch
 def state_dict(self: MetaLearner) -> dict:
-    "Steps counted, the outer optimiser's state, the batches drawn from each meta stream, the history (φ itself is in the model's)."
-    return dict(t=self.t, outer_opt=self.outer_opt.state_dict(), drawn=dict(self.drawn), history=list(self.history))
+    "Steps counted, the outer optimiser's state, the batches drawn from each meta stream, the history, replay's open horizon (φ itself is in the model's)."
+    h = None if self.horizon is None else dict(self.horizon, frozen=sorted(self.horizon['frozen']))
+    return dict(t=self.t, outer_opt=self.outer_opt.state_dict(), drawn=dict(self.drawn), history=list(self.history), horizon=h)
 
 @patch
 def load_state_dict(self: MetaLearner, sd: dict):
     "Go on from `state_dict()`: exact when the meta data are Datasets given to the object or seeded DataLoaders (their batches are replayed)."
-    self.t, self.history = sd['t'], list(sd['history'])
+    self.t, self.history, h = sd['t'], list(sd['history']), sd.get('horizon')
+    self.horizon = None if h is None else dict(h, frozen=set(h['frozen']))
     self.outer_opt.load_state_dict(sd['outer_opt'])
     self._open_streams(sd['drawn'])
 
@@ -173,25 +194,87 @@ def due(self: MetaLearner, step: int) -> bool:
 @patch
 def _next(self: MetaLearner, name: str):
     dev = next(iter(self.phi.values())).device
-    x, y = next(self.streams[name])
+    x, y = batch_xy(next(self.streams[name]))
     self.drawn[name] += 1
     return x.to(dev), y.to(dev)
 
 @patch
+def _look_ahead(self: MetaLearner) -> dict:
+    "A look-ahead meta step (first_order, unrolled, implicit) from θ and the optimiser as they are now."
+    train = [self._next('meta_train') for _ in range(self.inner_steps)]
+    return meta_step(self.model, self.optimizer, self.phi, self.outer_opt, train, self._next('meta_val'), self.inner_loss, self.outer_loss,
+                     mode=self.mode, lr_mults=self._lr_fn(), project=self.project, eval_after=False, grad_clip=self.grad_clip,
+                     scheduler=self.scheduler)
+
+@patch
+def _lr_fn(self: MetaLearner) -> Optional[Callable]: return self.lr_mults if 'lr' in self.model.meta.types else None
+
+@patch
 def step(self: MetaLearner) -> Optional[dict]:
-    "Count one optimiser step of the loop; when a meta step is due, take it (φ moves) and return its record."
+    "Count one optimiser step of the loop; when a meta step is due, take it (φ moves) and return its record (with the hypergradient)."
     self.t += 1
     if not self.due(self.t): return None
-    train = [self._next('meta_train') for _ in range(self.inner_steps)]
-    st = meta_step(self.model, self.optimizer, self.phi, self.outer_opt, train, self._next('meta_val'), self.inner_loss, self.outer_loss,
-                   mode=self.mode, lr_mults=self.lr_mults if 'lr' in self.model.meta.types else None, project=self.project,
-                   eval_after=False, grad_clip=self.grad_clip)
-    rec = dict(step=self.t, loss_out_before=st['loss_out_before'], hypergrad_norm=st['hypergrad_norm'],
-               phi=read_out(self.model.meta))
+    st = self._replay() if self.mode == 'replay' else self._look_ahead()
+    rec = dict(step=self.t, loss_out_before=st['loss_out_before'], hypergrad_norm=st['hypergrad_norm'], phi=read_out(self.model.meta))
     self.history.append(rec)
-    return rec
+    return dict(rec, hypergrad={n: g.clone() for n, g in st['hypergrad'].items()})
 
 @patch
 def read_out(self: MetaLearner, prune_threshold: float = 0.1, rank_threshold: float = 0.5) -> dict:
     "The learned hyperparameters as a plain configuration (`meta.readout.read_out`); `readout_table` prints it."
     return read_out(self.model.meta, prune_threshold, rank_threshold)
+
+# %% ../../nbs/53_meta.learner.ipynb #f10560d3
+def _start_horizon(opt, model) -> dict:
+    "What replay keeps from a horizon's start: θ and the optimiser's state (copies), its groups; then each step's batch and rates."
+    theta, fs = theta_and_state(opt, model)
+    fs = dict(fs, state={n: {k: v.clone() if isinstance(v, Tensor) else v for k, v in s.items()} for n, s in fs['state'].items()})
+    return dict(theta0={n: p.detach().clone() for n, p in theta.items()}, fs=fs, batches=[], rates=[], frozen=set())
+
+@patch
+def record(self: MetaLearner, batch) -> None:
+    "mode='replay': keep this step's batch `(x, y)` and rates; call it after `loss.backward()` and before `optimizer.step()`."
+    if self.mode != 'replay': raise ConfigError(f"record(): mode={self.mode!r} looks ahead from θ at each meta step; record() is for mode='replay'")
+    if self.horizon is None: self.horizon = _start_horizon(self.optimizer, self.model)
+    h, named = self.horizon, dict(self.model.named_parameters())
+    h['batches'].append(tuple(b.detach().clone() for b in batch_xy(batch)))
+    h['rates'].append(self._scheduled or [g['lr'] for g in self.optimizer.param_groups])   # the rates before the lr hooks'
+    h['frozen'] |= {n for n in h['theta0'] if named[n].grad is None}      # no gradient: the real step leaves it alone
+
+@patch
+def _replay(self: MetaLearner) -> dict:
+    "The exact hypergradient through the recorded horizon (reverse mode over its real steps), one outer step; a new horizon begins."
+    h, self.horizon = self.horizon, None
+    if h is None: raise ConfigError("mode='replay': no step was recorded since the last meta step; call meta.record((x, y)) after loss.backward(), before optimizer.step()")
+    groups = [dict(g, lr_at=lambda t, i=i: h['rates'][t][i]) for i, g in enumerate(h['fs']['groups'])]
+    theta0 = {n: v for n, v in h['theta0'].items() if n not in h['frozen']}
+    with isolated(self.model, next(iter(theta0.values()))):
+        grads, info = hypergradient(self.model, theta0, self.phi, dict(h['fs'], t=0, groups=groups), h['batches'], self._next('meta_val'),
+                                    self.inner_loss, self.outer_loss, 'unrolled', self._lr_fn(), grad_clip=self.grad_clip)
+        norms = apply_hypergradient(self.phi, self.outer_opt, grads, self.project)
+    return dict(loss_out_before=float(info['loss_out']), hypergrad=grads, **norms)
+
+# %% ../../nbs/53_meta.learner.ipynb #b92d87a3
+def peft_model_in(module: nn.Module) -> PeftModel:
+    "The one `PeftModel` inside a wrapper (a LightningModule, a Trainer's model wrapper), or the model itself."
+    if isinstance(module, PeftModel): return module
+    found = [m for m in module.modules() if isinstance(m, PeftModel)]
+    if len(found) != 1: raise ConfigError(f'{type(module).__name__} holds {len(found)} PeftModels: the meta step needs exactly one (φ is its model.meta)')
+    return found[0]
+
+def inner_optimizer(opt):
+    "The `torch.optim` optimiser inside accelerate's or Lightning's wrappers (`optimizer` / `_optimizer`)."
+    while True:
+        inner = getattr(opt, 'optimizer', None) or getattr(opt, '_optimizer', None)
+        if not isinstance(inner, torch.optim.Optimizer): return opt
+        opt = inner
+
+def inner_scheduler(sched):
+    "The scheduler inside accelerate's `AcceleratedScheduler` (`scheduler`), or None."
+    while hasattr(sched, 'scheduler'): sched = sched.scheduler
+    return sched
+
+def meta_metrics(rec: dict) -> dict:
+    "A meta step's φ as flat metrics: `meta/<slot>/scale` and, where learned, `meta/<slot>/lr`."
+    lr = any(d['lr'] != 1.0 for d in rec['phi'].values())
+    return {f'meta/{s}/{k}': float(d[k]) for s, d in rec['phi'].items() for k in ('scale',) + ('lr',) * lr}
