@@ -26,7 +26,7 @@ setuptools.setup(
     package_data={'metapeft_nb': ['configs/*/*.yaml', 'assets/*']},
     include_package_data=True,
     install_requires=reqs('requirements'),
-    extras_require={k: reqs(f'{k}_requirements') for k in ('dev', 'docs', 'cluster', 'bench')},
+    extras_require={k: reqs(f'{k}_requirements') for k in ('dev', 'docs', 'cluster', 'bench', 'hf', 'lightning')},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

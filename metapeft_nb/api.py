@@ -16,7 +16,7 @@ from .backbones import ViTView, create_backbone, list_backbones
 from .heads import head_from_config
 from .peft.model import PeftModel, build_peft_model, save_adapter, load_adapter, merge_and_unload, ADAPTER_FILE, CONFIG_FILE
 from .run import run
-from .meta.learner import MetaLearner   # the meta step for your own loop (chapter meta.learner), beside the peft-style API
+from .meta.learner import MetaLearner, meta_split   # the meta step for your own loop (chapter meta.learner), beside the peft-style API
 
 # %% auto #0
 __all__ = ['PEFT_CONFIGS', 'PEFT_CONFIG_FILE', 'LoraConfig', 'AdapterConfig', 'PromptConfig', 'SSFConfig', 'SubsetConfig',
