@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json, os, sys, warnings
 from . import __version__
-from .io import MetapeftError, UsageError, ConfigError, error_table, read_yaml
+from .io import MetapeftError, UsageError, ConfigError, DataError, error_table, read_yaml
 from .config import get_config, config_to_yaml, config_from_dict, list_presets, describe, Config, nearest, merge_options, parse_opts
 
 # %% auto #0
@@ -155,7 +155,10 @@ def predict_cli(argv):
     if a.topk < 1: raise UsageError(f'--topk {a.topk}: list at least one class (--topk 1 or more)')
     from metapeft_nb.run import predict_images
     preds = predict_images(a.run_dir, a.images, a.topk)
-    print(json.dumps(preds, indent=1) if a.json else '\n'.join(f'{r["path"]}\t{r["label"]}\t{r["prob"]:.3f}' for r in preds))
+    line = lambda r: f'{r["path"]}\terror\t{r["error"]}' if 'error' in r else f'{r["path"]}\t{r["label"]}\t{r["prob"]:.3f}'
+    print(json.dumps(preds, indent=1) if a.json else '\n'.join(map(line, preds)))
+    bad = [r for r in preds if 'error' in r]
+    if bad: raise DataError(f'{len(bad)} of {len(preds)} images could not be read (the others are classified above): {bad[0]["error"]}')
     return preds
 
 def export_cli(argv):

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Callable, Optional, Union
 
 # %% auto #0
-__all__ = ['ERRORS', 'MetapeftError', 'InputError', 'ConfigError', 'DataError', 'FormatError', 'FolderError', 'UsageError',
-           'RunError', 'WriteError', 'LockError', 'error_table', 'write_error', 'atomic_write', 'atomic_write_text',
-           'atomic_write_json', 'torch_bytes', 'atomic_save', 'read_bytes', 'read_yaml', 'read_json', 'load_torch',
-           'load_safetensors', 'checkpoint_files', 'save_verified', 'load_verified', 'open_nofollow', 'check_name',
-           'FolderLock']
+__all__ = ['ERRORS', 'YAML_MAX_VALUES', 'MetapeftError', 'InputError', 'ConfigError', 'DataError', 'FormatError', 'FolderError',
+           'UsageError', 'RunError', 'WriteError', 'LockError', 'error_table', 'write_error', 'atomic_write',
+           'atomic_write_text', 'atomic_write_json', 'torch_bytes', 'atomic_save', 'read_bytes', 'read_yaml',
+           'read_json', 'load_torch', 'load_safetensors', 'checkpoint_files', 'save_verified', 'load_verified',
+           'open_nofollow', 'check_name', 'FolderLock']
 
 # %% ../nbs/00_io.ipynb #06ebea89
 class MetapeftError(Exception):
@@ -117,6 +117,17 @@ def read_bytes(path, what: str = 'file') -> bytes:
     except IsADirectoryError: raise FormatError(f'{path}: a folder, not a {what}') from None
     except OSError as e: raise FormatError(f'cannot read {path}: {e.strerror}') from None
 
+YAML_MAX_VALUES = 100_000   # a config or sweep file is far smaller; YAML aliases can make a small file expand without bound
+
+def _expanded_size(v, limit: int = YAML_MAX_VALUES) -> int:
+    "How many values `v` holds once its shared (aliased) parts are counted each time they appear; stops past `limit`."
+    n, todo = 0, [v]
+    while todo and n <= limit:
+        x = todo.pop(); n += 1
+        if isinstance(x, dict): todo.extend(x.keys()); todo.extend(x.values())
+        elif isinstance(x, (list, tuple)): todo.extend(x)
+    return n
+
 def read_yaml(path, what: str = 'YAML file', kind=dict):
     "The content of a YAML file, which must be a `kind` (a mapping by default); else a `FormatError`."
     import yaml
@@ -124,6 +135,8 @@ def read_yaml(path, what: str = 'YAML file', kind=dict):
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise FormatError(f'{path}: not valid YAML ({str(e).splitlines()[0]}); is the {what} truncated?') from None
     if v is None and kind is dict: v = {}
+    if _expanded_size(v) > YAML_MAX_VALUES:
+        raise FormatError(f'{path}: the {what} expands to more than {YAML_MAX_VALUES:,} values (aliases repeating aliases?); write the values out')
     if not isinstance(v, kind):
         raise FormatError(f'{path}: the {what} holds a {type(v).__name__}, not a {"mapping" if kind is dict else kind.__name__}')
     return v

@@ -15,6 +15,7 @@ from fastcore.script import call_parse
 from .backbones import VIT_TINY_C10_ARCH
 from .config import resolve_device
 from .io import atomic_save
+from .data.datasets import to_rgb
 from .optim import lr_schedule
 
 # %% auto #0
@@ -32,7 +33,7 @@ def vit_tiny_c10(num_classes=10, **kw) -> VisionTransformer:
 _IMG_EXT = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
 def _decode(data: bytes, name: str, size: int) -> np.ndarray:
-    try: im = Image.open(io.BytesIO(data)).convert('RGB')
+    try: im = to_rgb(Image.open(io.BytesIO(data)))   # the package's one reader: 16-bit grey scaled, not clipped
     except Exception as e: raise ValueError(f'cannot decode image {name}: {e}') from None
     if im.size != (size, size): im = im.resize((size, size), Image.BILINEAR)
     return np.asarray(im)

@@ -16,7 +16,7 @@ from .io import (MetapeftError, RunError, ConfigError, DataError, FormatError, F
                             atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files, load_safetensors)
 from .config import Config, config_to_yaml, load_config, meta_steps_at, takes_meta_steps, resolve_device, run_identity, rule, check_rules
 from .data.longtail import class_counts, groups_from_config, MetaSplit, meta_split
-from .data.datasets import build_dataset, IMG_EXT
+from .data.datasets import build_dataset, read_image, IMG_EXT
 from .data.loaders import DataLoaders, Stream, StreamView, plain_transform, test_transform
 from .backbones import create_backbone
 from .peft.model import build_peft_model, save_adapter, load_adapter, param_table
@@ -31,11 +31,11 @@ from .distributed import dist_env, distributed, distribute, is_distributed, is_m
 from .evaluate import predict, compute_metrics, results_table, compare_table, HEADLINE
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'EARLY_FILES', 'COMPANIONS', 'config_hash', 'run_dir', 'folder_state', 'clear_run', 'finished_results',
-           'provenance', 'seed_everything', 'build', 'adapter_phi', 'phi_source', 'fix_phi_', 'params_of',
-           'evaluate_model', 'meta_trajectory', 'run_split', 'meta_split_not_empty', 'save_predictions',
-           'hparam_values', 'log_test', 'save_figures', 'make_trainer', 'run', 'retrain_config', 'run_retrained',
-           'load_run', 'test_run', 'predict_images', 'export_merged']
+__all__ = ['RUN_FILES', 'EARLY_FILES', 'COMPANIONS', 'REPLACED', 'config_hash', 'run_dir', 'folder_state', 'clear_run',
+           'set_aside', 'put_back', 'drop_replaced', 'finished_results', 'provenance', 'seed_everything', 'build',
+           'adapter_phi', 'phi_source', 'fix_phi_', 'params_of', 'evaluate_model', 'meta_trajectory', 'run_split',
+           'meta_split_not_empty', 'save_predictions', 'hparam_values', 'log_test', 'save_figures', 'make_trainer',
+           'run', 'retrain_config', 'run_retrained', 'load_run', 'test_run', 'predict_images', 'export_merged']
 
 # %% ../nbs/75_run.ipynb #e2d81dd5
 RUN_FILES = ('config.yaml', 'split.json', 'tensorboard', *(p.name for p in checkpoint_files('train_state.pt')), 'adapter',
@@ -67,7 +67,7 @@ def folder_state(cfg: Config) -> tuple:
         if p.exists() and not p.is_dir(): raise FolderError(f'{p}: a file stands where the output folder should be; choose another output_dir')
     if folder.exists() and not folder.is_dir():
         raise FolderError(f'{folder}: a file stands where the run folder should be; choose another run_name or output_dir')
-    names = {p.name for p in folder.iterdir() if p.name not in COMPANIONS and not p.name.endswith('.tmp')} if folder.is_dir() else set()
+    names = {p.name for p in folder.iterdir() if p.name not in (*COMPANIONS, REPLACED) and not p.name.endswith('.tmp')} if folder.is_dir() else set()
     if names <= {'.lock'}: return folder, 'new'
     if cfg.overwrite: return folder, 'replace'
     foreign = sorted(names - set(RUN_FILES))
@@ -90,6 +90,29 @@ def clear_run(folder: Path):
             shutil.rmtree(p) if p.is_dir() else p.unlink()
         for p in folder.glob('*.tmp'): p.unlink()
     except OSError as e: raise write_error(folder, e) from None
+
+REPLACED = '.replaced'   # where overwrite=True keeps the old run until the new one has its first checkpoint
+
+def set_aside(folder: Path):
+    "overwrite=True: move the old run's files into `folder/.replaced` (kept until the new run's first checkpoint)."
+    aside = folder / REPLACED
+    try:
+        aside.mkdir()
+        for n in RUN_FILES:
+            if n != '.lock' and (folder / n).exists(): os.replace(folder / n, aside / n)
+    except OSError as e: raise write_error(aside, e) from None
+
+def put_back(folder: Path, log: Callable = print):
+    "A replacing run that ended before its first checkpoint: its files go, the old run's come back."
+    aside = folder / REPLACED
+    if not aside.is_dir() or aside.is_symlink(): return
+    clear_run(folder)
+    for p in aside.iterdir(): os.replace(p, folder / p.name)
+    aside.rmdir(); log(f'{folder}: the run it replaced is back (the replacing run ended before its first checkpoint)')
+
+def drop_replaced(folder: Path):
+    "The replacing run has a checkpoint: the old run's files go."
+    if (folder / REPLACED).is_dir(): shutil.rmtree(folder / REPLACED)
 
 def finished_results(folder: Path, log: Callable = print) -> Optional[dict]:
     "The saved results of a finished run, reported; None when `results.json` is unreadable but a checkpoint can finish it again."
@@ -314,7 +337,8 @@ def _start(cfg, folder, how, device, log, model=None) -> SimpleNamespace:
     seed_everything(cfg.seed)   # what still draws from the global generators (dropout, drop-path) starts from the seed
     b = build(cfg, split, device, model)   # fails on bad data / weights before anything is written
     if is_main():
-        if how in ('replace', 'restart'): clear_run(folder)
+        if how == 'replace': set_aside(folder)   # nothing is lost: put back if this run ends before its first checkpoint
+        elif how == 'restart': clear_run(folder)
         atomic_write_text(folder / 'config.yaml', config_to_yaml(cfg))
         if b.data.split is not None: atomic_write_json(folder / 'split.json', b.data.split.to_dict())
     log(f'{"resuming" if how == "resume" else "run"} {folder}: {len(b.data["main"].view)} main images, {b.num_classes} classes, '
@@ -367,7 +391,8 @@ def make_trainer(b, folder, fault=None, log: Callable = print, **kw) -> Trainer:
     return Trainer(b.model, b.opt, b.data, b.loss, cfg.num_epochs, b.meta, micro_batch_size=cfg.micro_batch_size,
                    grad_clip=cfg.grad_clip, precision=cfg.precision, device=b.device, folder=folder,
                    checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every, tensorboard=cfg.tensorboard,
-                   progress=cfg.progress and is_main(), is_deterministic=cfg.deterministic, fault=fault, log=log, **kw)
+                   progress=cfg.progress and is_main(), is_deterministic=cfg.deterministic, fault=fault, log=log,
+                   on_checkpoint=lambda tr: drop_replaced(folder), **kw)
 
 def _train_and_test(b, folder, fault, log, t0,
                     trained: Optional[dict] = None) -> dict: # trained by `run_many`: {'train_s': its group's seconds, 'batched_arms': N}
@@ -400,6 +425,7 @@ def _train_and_test(b, folder, fault, log, t0,
         figs = save_figures(folder, results, confusion, log) if cfg.figures else {}
         if cfg.tensorboard: log_test(folder, cfg, m, figs, tr.step)
         atomic_write_json(folder / 'results.json', results)   # last: its presence marks the run as finished
+        drop_replaced(folder)                                 # (a run with no checkpoint, zero-shot, replaced its old one here)
     barrier()
     log(results_table(m))
     return results
@@ -447,11 +473,13 @@ def _run(cfg, fault, log, device, model=None):
     with contextlib.ExitStack() as stack:
         _on_main(lambda: stack.enter_context(FolderLock(folder)) and None)
         try:
+            _on_main(lambda: put_back(folder, log))   # a replacing run killed before its first checkpoint: the old run first
             folder, how, res = _on_main(lambda: _decide(cfg, log))   # again under the lock: another process may have moved on
             if res is not None: return res
             t0 = time.time()
             return _train_and_test(_start(cfg, folder, how, device, log, model), folder, fault, log, t0)
         except BaseException:
+            if is_main(): put_back(folder, log)   # no collective here: the other ranks may be gone already
             if created is not None and created.is_dir() and all(p.name == '.lock' for p in created.rglob('*') if not p.is_dir()):
                 shutil.rmtree(created, ignore_errors=True)   # nothing was started: leave no folder behind
             raise
@@ -528,24 +556,24 @@ def _image_paths(items) -> list:
 def predict_images(folder, # a run folder
                    images, # image files and/or folders of images
                    topk: int = 3, batch_size: int = 64, b: Optional[SimpleNamespace] = None) -> list:
-    "`[{'path', 'label', 'prob', 'top': [(class, prob), ...]}]` for each image."
-    from PIL import Image
+    "`[{'path', 'label', 'prob', 'top': [(class, prob), ...]}]` for each image, in order; `{'path', 'error'}` for one that cannot be read."
     b = b or load_run(folder)
     res = b.cfg.resolution or b.backbone.img_size
     tf = test_transform(res, b.backbone.mean, b.backbone.std)
     paths, out = _image_paths(images), []
     b.model.eval()
     for i in range(0, len(paths), batch_size):
-        chunk = paths[i:i + batch_size]
-        xs = []
+        chunk, got = paths[i:i + batch_size], []
         for p in chunk:
-            try: xs.append(tf(Image.open(p).convert('RGB')))
-            except Exception as e: raise DataError(f'{p}: cannot decode the image ({e})') from None
-        probs = b.model(torch.stack(xs).to(b.device)).float().softmax(1).cpu()
-        pv, pi = probs.topk(min(topk, probs.shape[1]), 1)
-        for p, v, ix in zip(chunk, pv, pi):
-            top = [(b.data.classes[j], round(float(q), 4)) for q, j in zip(v, ix)]
-            out.append(dict(path=str(p), label=top[0][0], prob=top[0][1], top=top))
+            try: got.append(tf(read_image(p)))
+            except DataError as e: got.append(dict(path=str(p), error=str(e)))   # the others are still classified
+        read = [k for k, x in enumerate(got) if isinstance(x, torch.Tensor)]
+        if read:
+            pv, pi = b.model(torch.stack([got[k] for k in read]).to(b.device)).float().softmax(1).cpu().topk(min(topk, len(b.data.classes)), 1)
+            for k, v, ix in zip(read, pv, pi):
+                top = [(b.data.classes[j], round(float(q), 4)) for q, j in zip(v, ix)]
+                got[k] = dict(path=str(chunk[k]), label=top[0][0], prob=top[0][1], top=top)
+        out += got
     return out
 
 def _export_target(out: Path, overwrite: bool):

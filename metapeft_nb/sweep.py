@@ -12,9 +12,9 @@ from .io import (ConfigError, FormatError, RunError, FolderLock, LockError, Meta
 from .config import nearest
 
 # %% auto #0
-__all__ = ['SWEEP_KEYS', 'EXECUTORS', 'SUMMARY_METRICS', 'expand_grid', 'check_sweep', 'load_sweep', 'run_status',
-           'notebook_parameters', 'point_error', 'papermill_args', 'end_leftover', 'PointJob', 'make_executor',
-           'run_sweep', 'collect', 'sweep_cli']
+__all__ = ['SWEEP_KEYS', 'EXECUTORS', 'PARAM_TYPES', 'SUMMARY_METRICS', 'expand_grid', 'check_sweep', 'load_sweep', 'run_status',
+           'notebook_parameters', 'type_error', 'point_error', 'papermill_args', 'end_leftover', 'PointJob',
+           'make_executor', 'run_sweep', 'collect', 'sweep_cli']
 
 # %% ../nbs/82_sweep.ipynb #1601dc31
 SWEEP_KEYS = dict(notebook=str, out_dir=str, parallel=int, base=dict, grid=dict, runs=list, timeout=(int, float),
@@ -31,15 +31,18 @@ def expand_grid(spec: dict) -> list:
     keys = list(grid)
     sets = [dict(zip(keys, vals)) for vals in itertools.product(*(grid[k] for k in keys))] if keys else []
     sets += list(spec.get('runs') or [])
-    if not sets: sets = [{}]
     values = lambda k: {json.dumps(s.get(k), sort_keys=True, default=str) for s in sets}
     varying = [k for k in dict.fromkeys(k for s in sets for k in s) if k != 'name' and len(values(k)) > 1]
-    out, seen = [], {}
+    out, seen, points = [], {}, set()
     for s in sets:
+        params = {**base, **{k: v for k, v in s.items() if k != 'name'}}
+        key = json.dumps(params, sort_keys=True, default=str)
+        if key in points: continue                  # the same point twice runs once
+        points.add(key)
         name = s.get('name') or '_'.join(f'{k}-{_slug(s[k])}' for k in varying if k in s) or 'run'
         seen[name] = seen.get(name, 0) + 1
         if seen[name] > 1: name = f'{name}_{seen[name]}'
-        out.append(dict(name=name, params={**base, **{k: v for k, v in s.items() if k != 'name'}}))
+        out.append(dict(name=name, params=params))
     return out
 
 # %% ../nbs/82_sweep.ipynb #55159fc5
@@ -60,6 +63,8 @@ def check_sweep(spec: dict, where: str = 'sweep') -> dict:
     if spec.get('timeout') is not None and spec['timeout'] <= 0: raise ConfigError(f'{where}: timeout must be > 0 seconds')
     if spec.get('executor', 'local') not in EXECUTORS:
         raise ConfigError(f'{where}: executor {spec["executor"]!r}; one of {", ".join(EXECUTORS)}')
+    if not spec.get('grid') and not spec.get('runs'):
+        raise ConfigError(f'{where}: no point to run: give grid: (values to combine) or runs: (a list of points; one run of base: runs: [{{}}])')
     return spec
 
 def load_sweep(path) -> dict:
@@ -101,13 +106,24 @@ def notebook_parameters(notebook) -> dict:
     try: return {k: v['inferred_type_name'] for k, v in pm.inspect_notebook(str(notebook)).items()}
     except Exception as e: raise FormatError(f'{notebook}: not a readable papermill notebook ({e})') from None
 
+PARAM_TYPES = {'int': (int,), 'float': (int, float), 'str': (str,), 'bool': (bool,), 'list': (list,), 'dict': (dict,), 'None': (type(None),)}
+
+def type_error(name: str, value, declared: str) -> Optional[str]:
+    "Why `value` does not fit a notebook parameter that papermill reads as `declared` ('int', 'dict or list', ...); None if it fits or the type is not one we check."
+    names = [t for t in re.split(r',\s*|\s+or\s+', str(declared).strip()) if t]
+    if not names or any(t not in PARAM_TYPES for t in names): return None
+    fits = lambda t: isinstance(value, PARAM_TYPES[t]) and not (isinstance(value, bool) and t in ('int', 'float'))
+    return None if any(fits(t) for t in names) else f'{name}={value!r}: the notebook takes {declared}, not {type(value).__name__}'
+
 def point_error(params: dict, known: dict) -> Optional[str]:
-    "Why a point cannot run (its configuration's `ConfigError`), or None."
+    "Why a point cannot run (a parameter of the wrong type, its configuration's error), or None."
+    bad = next((e for k, v in params.items() if k in known for e in [type_error(k, v, known[k])] if e), None)
+    if bad: return f'ConfigError: {bad}'
     if not {'dataset', 'model', 'tuner', 'opts'} <= set(known): return None
     from metapeft_nb.config import get_config
     tuner = params.get('tuner', 'default')
     try: get_config(params.get('dataset'), params.get('model'), None if tuner in ('none', None) else tuner, params.get('opts'))
-    except (MetapeftError, ValueError) as e: return f'{type(e).__name__}: {e}'
+    except Exception as e: return f'{type(e).__name__}: {e}'   # whatever it is, the point's own record says it
     return None
 
 # %% ../nbs/82_sweep.ipynb #ea20387a
@@ -192,7 +208,7 @@ def _finish(folder: Path, ok: bool, log, **kw) -> dict:
     st = _status(folder)
     kw.update(finished=time.time(), seconds=round(time.time() - st.get('started', time.time()), 1))
     if ok and (folder / 'results.json').exists(): kw['status'] = 'done'
-    else: kw.update(status='failed', error=_error_of(folder) if not ok else 'the notebook wrote no results.json')
+    else: kw.update(status='failed', error=kw.get('error') or (_error_of(folder) if not ok else 'the notebook wrote no results.json'))
     st = _set_status(folder, **kw)
     log(f'  {st["status"]:6} {folder.name} ({st["seconds"]} s){": " + st["error"] if st["status"] == "failed" else ""}')
     return st
@@ -273,8 +289,10 @@ def _row(run, folder: Path) -> dict:
     row = dict(name=run['name'], status=run_status(folder),
                **{f'param.{k}': (json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in run['params'].items()})
     if row['status'] == 'done':
-        try: row.update(_flatten(read_json(folder / 'results.json', 'results file')))
-        except FormatError as e: row.update(status='failed', error=str(e))
+        try: res = read_json(folder / 'results.json', 'results file')
+        except FormatError as e: res = str(e)
+        if isinstance(res, dict): row.update(_flatten(res))
+        else: row.update(status='failed', error=res if isinstance(res, str) else f'{folder / "results.json"}: holds a {type(res).__name__}, not a mapping of results')
     else: row['error'] = _status(folder).get('error')
     row['seconds'] = _status(folder).get('seconds')
     return row

@@ -108,6 +108,7 @@ class Trainer:
                  log_every: int = 10, tensorboard: bool = True, progress: bool = False,
                  is_deterministic: bool = True,
                  on_epoch_end: Optional[Callable] = None, # f(trainer) after each epoch (e.g. evaluation)
+                 on_checkpoint: Optional[Callable] = None, # f(trainer) after each checkpoint is written
                  fault: Optional[Callable] = None, # test hook f(step) after each optimiser step
                  train_model: Optional[nn.Module] = None, # what `train_step` calls, e.g. a DDP wrapper of `model` (default `model`)
                  write: bool = True, # False: write no files (the other ranks of a distributed run); resume still reads `folder`
@@ -120,7 +121,7 @@ class Trainer:
         self.precision = resolve_precision(precision, self.device)
         self.folder = None if folder is None else Path(folder)
         self.checkpoint_every, self.log_every, self.tensorboard, self.progress = checkpoint_every, log_every, tensorboard, progress
-        self.is_deterministic, self.on_epoch_end, self.fault = is_deterministic, on_epoch_end, fault
+        self.is_deterministic, self.on_epoch_end, self.fault, self.on_checkpoint = is_deterministic, on_epoch_end, fault, on_checkpoint
         self.train_model, self.write, self.all_mean, self.log = model if train_model is None else train_model, write, all_mean, log
         self.gather, self.rank = gather, rank
         self.steps_per_epoch = len(data['main'])
@@ -194,6 +195,7 @@ def _save_checkpoint(self):
     per_rank = self.gather(pair) if self.gather is not None else None   # every rank takes part
     if self.folder is None or not self.write: self.good_step = self.step; return
     save_verified(self.state_path, torch_bytes(self.state_dict(per_rank))); self.good_step = self.step
+    if self.on_checkpoint is not None: self.on_checkpoint(self)
 
 def _maybe_resume(self) -> bool:
     "Load the newest good checkpoint of `folder` if there is one (falling back to the previous one, saying so)."

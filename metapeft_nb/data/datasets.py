@@ -4,23 +4,25 @@
 
 # %% ../../nbs/11_data.datasets.ipynb #39312c7e
 from __future__ import annotations
-import builtins, gzip, hashlib, importlib, importlib.util, json, pickle, re, struct, warnings
+import builtins, gzip, hashlib, importlib, importlib.util, json, pickle, re, stat, struct, warnings
 from pathlib import Path
 from typing import Optional, Sequence
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+import torch
 from torch.utils.data import Dataset
 from .longtail import (DataError, GROUPS, class_counts, exp_profile, longtail_indices,
                                        groups_from_config)
 
 # %% auto #0
 __all__ = ['CIFAR_SPECS', 'LIST_FILES', 'LIST_NUM_CLASSES', 'FUSRS_CLASSES', 'INAT_LEVELS', 'IMG_EXT', 'FASHION_CLASSES',
-           'FASHION_DEFAULT_ROOT', 'DIGITS_TEST_PER_CLASS', 'DIGITS_N_MAX', 'SOURCES', 'DataNotFoundError',
-           'ChecksumError', 'ListFormatError', 'LabelRangeError', 'ImageDecodeError', 'UnsafePickleError', 'LTDataset',
-           'ArrayDataset', 'FileDataset', 'RestrictedUnpickler', 'safe_unpickle', 'md5sum', 'verify_md5', 'read_cifar',
-           'make_cifar_folder', 'cifar_dataset', 'read_split_list', 'names_from_paths', 'read_classnames',
-           'inat_label_map', 'list_dataset', 'shared_data_dir', 'image_folder_dataset', 'read_idx',
-           'fashion_mnist_dataset', 'digits_dataset', 'build_dataset', 'dataset_stats', 'format_stats']
+           'FASHION_DEFAULT_ROOT', 'DIGITS_TEST_PER_CLASS', 'DIGITS_N_MAX', 'SOURCES', 'USER_DATA', 'DataNotFoundError',
+           'ChecksumError', 'ListFormatError', 'LabelRangeError', 'ImageDecodeError', 'UnsafePickleError', 'to_rgb',
+           'read_image', 'LTDataset', 'ArrayDataset', 'FileDataset', 'dataset_labels', 'TorchDataset', 'fingerprint',
+           'RestrictedUnpickler', 'safe_unpickle', 'md5sum', 'verify_md5', 'read_cifar', 'make_cifar_folder',
+           'cifar_dataset', 'read_split_list', 'names_from_paths', 'read_classnames', 'inat_label_map', 'list_dataset',
+           'shared_data_dir', 'image_folder_dataset', 'read_idx', 'fashion_mnist_dataset', 'digits_dataset',
+           'register_data', 'build_dataset', 'dataset_stats', 'format_stats']
 
 # %% ../../nbs/11_data.datasets.ipynb #8fdf04c6
 class DataNotFoundError(DataError, FileNotFoundError):
@@ -40,6 +42,25 @@ class ImageDecodeError(DataError):
 
 class UnsafePickleError(DataError, pickle.UnpicklingError):
     "A pickle that holds something other than numpy arrays and plain containers."
+
+# %% ../../nbs/11_data.datasets.ipynb #a2222684
+def to_rgb(im: Image.Image) -> Image.Image:
+    "8-bit RGB from a PIL image: 16-bit grey scaled (not clipped) to 8 bits, palette through its palette, alpha dropped, the rest by PIL."
+    if im.mode.startswith('I;16') or im.mode == 'I':   # 'I': 32-bit integers, as older PIL opens 16-bit PNGs; above 255 it is 16-bit
+        a = np.asarray(im).astype(np.float64)
+        peak = 65535.0 if im.mode.startswith('I;16') or a.max() > 255 else 255.0
+        im = Image.fromarray(np.round(a.clip(0, peak) * (255.0 / peak)).astype(np.uint8), 'L')
+    return im if im.mode == 'RGB' else im.convert('RGB')
+
+def read_image(path) -> Image.Image:
+    "The image file at `path` as 8-bit RGB (`to_rgb`); a missing, irregular or undecodable file is a one-line `DataError`."
+    p = Path(path)
+    try: st = p.stat()
+    except FileNotFoundError: raise DataNotFoundError(f'image not found: {p}') from None
+    if not stat.S_ISREG(st.st_mode): raise ImageDecodeError(f'{p}: not a regular file, so not read as an image')
+    try:
+        with Image.open(p) as im: im.load(); return to_rgb(im)   # loaded before the file closes
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e: raise ImageDecodeError(f'cannot decode image {p}: {e}') from None
 
 # %% ../../nbs/11_data.datasets.ipynb #b8c82fd3
 class LTDataset(Dataset):
@@ -103,15 +124,54 @@ class FileDataset(LTDataset):
         self.root, self.paths = Path(root), list(paths)
 
     def image(self, i):
-        p = self.root / self.paths[i]
-        try:
-            with Image.open(p) as im: return im.convert('RGB')
-        except FileNotFoundError: raise DataNotFoundError(f'image not found: {p}') from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-            raise ImageDecodeError(f'cannot decode image {p}: {e}') from None
+        return read_image(self.root / self.paths[i])
 
     def _take(self, idx):
         return FileDataset(self.root, [self.paths[j] for j in idx], self.labels[idx], self.classes, self.transform, self.name)
+
+# %% ../../nbs/11_data.datasets.ipynb #ad726daa
+def dataset_labels(ds) -> Optional[torch.Tensor]:
+    "The labels of a Dataset without decoding its images (`targets`, `labels`, a TensorDataset's second tensor, a Subset of those), or None."
+    if isinstance(ds, torch.utils.data.Subset):
+        lab = dataset_labels(ds.dataset)
+        return None if lab is None else lab[torch.as_tensor(ds.indices)]
+    if isinstance(ds, torch.utils.data.TensorDataset) and len(ds.tensors) > 1: return ds.tensors[1]
+    for k in ('targets', 'labels'):
+        if getattr(ds, k, None) is not None: return torch.as_tensor(getattr(ds, k))
+    return None
+
+def _as_pil(x, i: int) -> Image.Image:
+    "Item `i`'s image as 8-bit RGB: a PIL image, or a uint8 array / tensor (H×W×3, 3×H×W or H×W)."
+    if isinstance(x, Image.Image): return to_rgb(x)
+    a = x.numpy() if isinstance(x, torch.Tensor) else np.asarray(x) if isinstance(x, np.ndarray) else None
+    if a is None or a.dtype != np.uint8 or a.ndim not in (2, 3):
+        raise DataError(f'item {i}: the image is a {type(x).__name__}{"" if a is None else f" of {a.dtype} {a.shape}"}; give PIL images, uint8 arrays or float tensors')
+    if a.ndim == 3 and a.shape[0] in (1, 3) and a.shape[-1] not in (1, 3): a = a.transpose(1, 2, 0)
+    return to_rgb(Image.fromarray(a.squeeze(-1) if a.ndim == 3 and a.shape[-1] == 1 else a))
+
+# %% ../../nbs/11_data.datasets.ipynb #8bea55dc
+class TorchDataset(LTDataset):
+    "A user's map-style `Dataset` of `(image, label)` as an `LTDataset` (float tensor images `ready`: used as they are)."
+    def __init__(self, ds, labels=None, classes=None, name: str = 'dataset'):
+        if labels is None: labels = dataset_labels(ds)
+        if labels is None: labels = [int(ds[i][1]) for i in range(len(ds))]   # read once, item by item
+        labels = np.asarray(torch.as_tensor(labels), dtype=np.int64)
+        classes = classes if classes is not None else getattr(ds, 'classes', None) or [str(c) for c in range(int(labels.max()) + 1 if labels.size else 0)]
+        super().__init__(labels, classes, None, name)
+        self.ds, first = ds, (ds[0][0] if len(ds) else None)
+        self.ready = isinstance(first, torch.Tensor) and first.is_floating_point()
+    def image(self, i: int): x = self.ds[i][0]; return x if self.ready else _as_pil(x, i)
+    def _take(self, idx): return TorchDataset(torch.utils.data.Subset(self.ds, idx.tolist()), self.labels[idx], self.classes, self.name)
+
+def fingerprint(*sets: Optional[LTDataset], sample: int = 16) -> str:
+    "A short hash of data sets' labels and of `sample` images spread over each (None: an absent set)."
+    h = hashlib.sha256()
+    for ds in sets:
+        h.update(b'none' if ds is None else ds.labels.tobytes())
+        for i in ([] if ds is None else np.linspace(0, len(ds) - 1, min(sample, len(ds))).astype(int)):
+            x = ds.image(int(i))
+            h.update(x.tobytes() if isinstance(x, Image.Image) else x.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:12]
 
 # %% ../../nbs/11_data.datasets.ipynb #b8547b01
 _NP_GLOBALS = {('numpy.core.multiarray', '_reconstruct'), ('numpy._core.multiarray', '_reconstruct'),
@@ -490,7 +550,25 @@ def digits_dataset(split:str='train', # train or test
     return ds
 
 # %% ../../nbs/11_data.datasets.ipynb #029ace1a
-SOURCES = ('digits', 'cifar10', 'cifar100', 'fashion_mnist', 'imagenet_lt', 'places_lt', 'inat2018', 'dota', 'fusrs', 'image_folder')
+SOURCES = ('digits', 'cifar10', 'cifar100', 'fashion_mnist', 'imagenet_lt', 'places_lt', 'inat2018', 'dota', 'fusrs', 'image_folder', 'dataset')
+USER_DATA: dict = {}   # fingerprint -> (train, test or None): the Datasets given to `fit` in this process
+
+def register_data(train, test=None) -> str:
+    "Keep a user's train (and test) Dataset for this process's runs (`data_source=dataset`); their `fingerprint` names them."
+    tr = train if isinstance(train, LTDataset) else TorchDataset(train)
+    te = None if test is None else test if isinstance(test, LTDataset) else TorchDataset(test, classes=getattr(test, 'classes', None) or tr.classes)
+    if te is not None and te.classes != tr.classes: raise DataError(f'the test set\'s classes {te.classes[:4]} are not the training set\'s {tr.classes[:4]}')
+    if te is not None and te.ready != tr.ready: raise DataError('the training and test sets must both give float tensors, or both images')
+    fp = fingerprint(tr, te)
+    USER_DATA[fp] = (tr, te)
+    return fp
+
+def _user_dataset(cfg, split: str):
+    "A Dataset given to `fit` (None: no test set given)."
+    if split == 'val': raise DataError('a Dataset given to fit has no validation list; use meta_val=split')
+    got = USER_DATA.get(getattr(cfg, 'data_fingerprint', None))
+    if got is None: raise DataError(f'data_fingerprint={getattr(cfg, "data_fingerprint", None)}: a run of a Dataset given to fit(), which this process does not hold; give it again: fit(model, train_dataset, test_dataset)')
+    return got[0] if split == 'train' else got[1]
 
 def build_dataset(cfg, # a Config: data_source, root, list_dir, imb_ratio, imb_n_max, label_level, fusrs_version, download
                   split:str='train', # train, test or val
@@ -511,7 +589,10 @@ def build_dataset(cfg, # a Config: data_source, root, list_dir, imb_ratio, imb_n
     if src == 'fashion_mnist':
         if split == 'val': raise DataError('fashion_mnist has no validation list; use meta_val=split')
         return fashion_mnist_dataset(cfg.root, split, imb, n_max, labels_only, transform)
-    if src == 'image_folder': ds = image_folder_dataset(cfg.root, split, transform)
+    if src == 'dataset':
+        ds = _user_dataset(cfg, split)
+        if ds is None: return None   # no test set: the loaders test on the meta_val split
+    elif src == 'image_folder': ds = image_folder_dataset(cfg.root, split, transform)
     elif src in LIST_FILES:
         ds = list_dataset(src, cfg.root, split, getattr(cfg, 'list_dir', None), getattr(cfg, 'label_level', 'species'),
                           getattr(cfg, 'fusrs_version', 'v25'), transform)
