@@ -16,6 +16,7 @@ from .backbones import ViTView, create_backbone, list_backbones
 from .heads import head_from_config
 from .peft.model import PeftModel, build_peft_model, save_adapter, load_adapter, merge_and_unload, ADAPTER_FILE, CONFIG_FILE
 from .run import run
+from .data.datasets import USER_DATA, register_data
 from .meta.learner import MetaLearner, meta_split   # the meta step for your own loop (chapter meta.learner), beside the peft-style API
 
 # %% auto #0
@@ -212,8 +213,20 @@ _STRUCTURE = {'lora', 'lora_mlp', 'lora_rank', 'lora_alpha', 'lora_init', 'flora
               'adapter', 'adaptformer', 'adapter_dim', 'vpt_deep', 'vpt_shallow', 'vpt_len', 'ssf_attn', 'ssf_mlp', 'ssf_ln',
               'bias_tuning', 'ln_tuning', 'mask', 'mask_ratio', 'partial', 'meta_params', 'classifier', 'backbone', 'seed'}
 
+def _data_options(dataset, test_dataset, log) -> tuple:
+    "`(preset, options)` for `fit`'s data: a preset's name as it is; a Dataset kept for this process, named by its fingerprint."
+    if isinstance(dataset, str):
+        if test_dataset is not None: raise ConfigError(f'fit: test_dataset goes with a Dataset, not with the data preset {dataset!r} (which has its own test set)')
+        return dataset, {}
+    if not isinstance(dataset, torch.utils.data.Dataset): raise ConfigError(f'fit: dataset is a {type(dataset).__name__}; give a data preset name or a PyTorch Dataset of (image, label)')
+    fp = register_data(dataset, test_dataset)
+    if USER_DATA[fp][0].ready: log('fit: the Dataset gives float tensors: they are the model\'s input as they are (no resizing, cropping, augmentation or normalisation)')
+    if test_dataset is None: log('fit: no test_dataset: the metrics are the meta_val split\'s (images the outer loss saw, which favours meta-learning)')
+    return 'dataset', dict(data_fingerprint=fp)
+
 def fit(model: PeftModel, # from `get_peft_model`
-        dataset: str = 'digits_lt', # a data preset (`metapeft --list`)
+        dataset: Union[str, torch.utils.data.Dataset] = 'digits_lt', # a data preset (`metapeft --list`), or a Dataset of (image, label)
+        test_dataset: Optional[torch.utils.data.Dataset] = None, # with a Dataset: its test set (none: meta_val's metrics)
         log=print, **options) -> dict:
     "Train and test `model` on `dataset` with `run` (its configuration, `options` over it); the run's results."
     bad = sorted(set(options) & _STRUCTURE)
@@ -221,5 +234,6 @@ def fit(model: PeftModel, # from `get_peft_model`
     c = model.config
     keep = {k: getattr(c, k) for k in _STRUCTURE | {'use_meta', 'pretrained', 'model', 'head_init', 'scale'} if k != 'model'}
     preset = c.model if c.model in list_presets('model') and not c.backbone.startswith('custom:') else None
-    cfg = get_config(dataset, preset, None, {**keep, **options})
+    data, extra = _data_options(dataset, test_dataset, log)
+    cfg = get_config(data, preset, None, {**keep, **options, **extra})
     return run(cfg, log=log, model=model)

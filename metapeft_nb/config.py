@@ -51,7 +51,7 @@ class Config:
     device: str = opt('auto', '`auto`, `cpu`, `cuda` or `cuda:N`')
     deterministic: bool = opt(True, 'deterministic algorithms on the CPU (and cuDNN)')
     # --- data
-    data_source: Literal['digits', 'cifar10', 'cifar100', 'fashion_mnist', 'imagenet_lt', 'places_lt', 'inat2018', 'dota', 'fusrs', 'image_folder'] = opt('digits', 'which reader builds the data set')
+    data_source: Literal['digits', 'cifar10', 'cifar100', 'fashion_mnist', 'imagenet_lt', 'places_lt', 'inat2018', 'dota', 'fusrs', 'image_folder', 'dataset'] = opt('digits', 'which reader builds the data set (dataset: a PyTorch Dataset given to fit)')
     root: Optional[str] = opt(None, 'data root folder (null: the reader\'s default, e.g. the packaged data)')
     list_dir: Optional[str] = opt(None, 'folder of split lists, when not under `root`')
     download: bool = opt(False, 'download the data set when it is missing (CIFAR only)', identity=False)
@@ -75,6 +75,7 @@ class Config:
     tte_mode: Literal['fivecrop', 'tencrop', 'randaug'] = opt('fivecrop', 'crops averaged (as logits) by the test-time ensemble: five or ten fixed crops, or random resized crops')
     tte_expand: Optional[int] = opt(None, 'extra resize of the ensemble\'s fixed crops, in pixels (null: 24 at 224 px, scaled with the resolution; the public L/14 configs use 21)')
     tte_randaug_times: int = opt(5, 'random resized crops (and flips) a test image for tte_mode=randaug, each seeded by the image')
+    data_fingerprint: Optional[str] = opt(None, 'data_source=dataset: the content hash of the Dataset given to fit (labels and a sample of images), so another data set is another run', added=True)
     # --- backbone
     backbone: Optional[str] = opt(None, 'backbone registry name (null: the model preset\'s name)')
     pretrained: Union[bool, str] = opt(True, 'load pretrained weights: true (hub or packaged), false (random) or a local file path')

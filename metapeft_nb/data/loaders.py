@@ -120,7 +120,7 @@ class StreamView(Dataset):
         i, seed = key if isinstance(key, tuple) else (key, None)
         j = int(self.indices[i])
         x = self.ds.image(j)
-        if self.transform is not None:
+        if self.transform is not None and not getattr(self.ds, 'ready', False):   # `ready`: tensors used as they are
             if seed is None: x = self.transform(x)
             else:
                 with seeded(seed): x = self.transform(x)
@@ -404,6 +404,9 @@ class DataLoaders:
                 val = build_dataset(cfg, 'val', check_md5=check_md5)
                 if split is None: split = meta_split(train.labels, cfg.meta_data_ratio, cfg.seed, train.num_classes, val_labels=val.labels)
             elif split is None: split = meta_split(train.labels, cfg.meta_data_ratio, cfg.seed, train.num_classes)
+        if test is None:   # a Dataset given to fit without a test set: its meta_val split stands in
+            if split is None: raise DataError('no test set: give fit a test_dataset, or use_meta=True to report the metrics of the meta_val split')
+            test = train.subset(split.meta_val)
         return cls(train, test, cfg.resolution or res, mean, std, split, val, cfg.batch_size, cfg.meta_batch_size,
                    cfg.test_batch_size, cfg.sampler, cfg.seed, cfg.tte, cfg.tte_mode, tte_expand=cfg.tte_expand,
                    tte_times=cfg.tte_randaug_times, num_workers=cfg.num_workers, with_index=with_index, device=device,

@@ -19,10 +19,11 @@ from .bilevel import _model_names, _slot_or_none
 from ..optim import PeftOptimizer
 from ..peft.model import PeftModel
 from ..data.longtail import meta_split as split_labels
+from ..data.datasets import dataset_labels
 
 # %% auto #0
-__all__ = ['X_KEYS', 'Y_KEYS', 'LOOP_MODES', 'phi_functions', 'batch_xy', 'dataset_labels', 'meta_split', 'MetaLearner',
-           'peft_model_in', 'inner_optimizer', 'inner_scheduler', 'meta_metrics']
+__all__ = ['X_KEYS', 'Y_KEYS', 'LOOP_MODES', 'phi_functions', 'batch_xy', 'meta_split', 'MetaLearner', 'peft_model_in',
+           'inner_optimizer', 'inner_scheduler', 'meta_metrics']
 
 # %% ../../nbs/53_meta.learner.ipynb #d298281a
 class _Method(nn.Module):
@@ -60,16 +61,6 @@ def batch_xy(batch) -> tuple:
         if x is None or y is None: raise ConfigError(f'a batch with keys {sorted(batch)}: images under one of {X_KEYS}, labels under one of {Y_KEYS}')
         return x, y
     return batch[0], batch[1]
-
-def dataset_labels(ds) -> Optional[Tensor]:
-    "The labels of a Dataset (`targets`, `labels`, a TensorDataset's second tensor, a Subset of those), or None."
-    if isinstance(ds, torch.utils.data.Subset):
-        lab = dataset_labels(ds.dataset)
-        return None if lab is None else lab[torch.as_tensor(ds.indices)]
-    if isinstance(ds, torch.utils.data.TensorDataset) and len(ds.tensors) > 1: return ds.tensors[1]
-    for k in ('targets', 'labels'):
-        if getattr(ds, k, None) is not None: return torch.as_tensor(getattr(ds, k))
-    return None
 
 # %% ../../nbs/53_meta.learner.ipynb #971b9d1a
 @patch
