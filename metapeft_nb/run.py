@@ -32,10 +32,11 @@ from .evaluate import predict, compute_metrics, results_table, compare_table, HE
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'EARLY_FILES', 'COMPANIONS', 'REPLACED', 'config_hash', 'run_dir', 'folder_state', 'clear_run',
-           'set_aside', 'put_back', 'drop_replaced', 'finished_results', 'provenance', 'seed_everything', 'build',
-           'adapter_phi', 'phi_source', 'fix_phi_', 'params_of', 'evaluate_model', 'meta_trajectory', 'run_split',
-           'meta_split_not_empty', 'save_predictions', 'hparam_values', 'log_test', 'save_figures', 'make_trainer',
-           'run', 'retrain_config', 'run_retrained', 'load_run', 'test_run', 'predict_images', 'export_merged']
+           'set_aside', 'put_back', 'drop_stale_tmp', 'drop_replaced', 'finished_results', 'provenance',
+           'seed_everything', 'build', 'adapter_phi', 'phi_source', 'fix_phi_', 'params_of', 'evaluate_model',
+           'meta_trajectory', 'run_split', 'meta_split_not_empty', 'save_predictions', 'hparam_values', 'log_test',
+           'save_figures', 'make_trainer', 'run', 'retrain_config', 'run_retrained', 'load_run', 'test_run',
+           'predict_images', 'export_merged']
 
 # %% ../nbs/75_run.ipynb #e2d81dd5
 RUN_FILES = ('config.yaml', 'split.json', 'tensorboard', *(p.name for p in checkpoint_files('train_state.pt')), 'adapter',
@@ -109,6 +110,10 @@ def put_back(folder: Path, log: Callable = print):
     clear_run(folder)
     for p in aside.iterdir(): os.replace(p, folder / p.name)
     aside.rmdir(); log(f'{folder}: the run it replaced is back (the replacing run ended before its first checkpoint)')
+
+def drop_stale_tmp(folder: Path):
+    "Remove what writes that never finished left (`.*.tmp`, here and in adapter/): under the folder's lock nothing else writes them."
+    for p in [*folder.glob('*.tmp'), *folder.glob('adapter/*.tmp')]: p.unlink(missing_ok=True)
 
 def drop_replaced(folder: Path):
     "The replacing run has a checkpoint: the old run's files go."
@@ -339,6 +344,7 @@ def _start(cfg, folder, how, device, log, model=None) -> SimpleNamespace:
     if is_main():
         if how == 'replace': set_aside(folder)   # nothing is lost: put back if this run ends before its first checkpoint
         elif how == 'restart': clear_run(folder)
+        else: drop_stale_tmp(folder)             # resume: what a kill mid-write left
         atomic_write_text(folder / 'config.yaml', config_to_yaml(cfg))
         if b.data.split is not None: atomic_write_json(folder / 'split.json', b.data.split.to_dict())
     log(f'{"resuming" if how == "resume" else "run"} {folder}: {len(b.data["main"].view)} main images, {b.num_classes} classes, '
@@ -425,7 +431,7 @@ def _train_and_test(b, folder, fault, log, t0,
         figs = save_figures(folder, results, confusion, log) if cfg.figures else {}
         if cfg.tensorboard: log_test(folder, cfg, m, figs, tr.step)
         atomic_write_json(folder / 'results.json', results)   # last: its presence marks the run as finished
-        drop_replaced(folder)                                 # (a run with no checkpoint, zero-shot, replaced its old one here)
+        drop_replaced(folder); drop_stale_tmp(folder)         # (a run with no checkpoint, zero-shot, replaced its old one here)
     barrier()
     log(results_table(m))
     return results
