@@ -582,7 +582,11 @@ def predict_images(folder, # a run folder
         out += got
     return out
 
-def _export_target(out: Path, overwrite: bool):
+def _export_target(out: Path, overwrite: bool, run_folder=None):
+    "Refuse an export folder that is a file, not empty (without overwrite), or a run's: the run folder, inside it, or one holding a run's files."
+    r, o = Path(run_folder).resolve() if run_folder is not None else None, out.resolve()
+    if r is not None and (o == r or r in o.parents) or (out.is_dir() and any((out / n).exists() for n in ('config.yaml', 'results.json', 'train_state.pt'))):
+        raise FolderError(f'{out}: a run\'s folder (or inside one); export into a folder of its own, outside the run')
     if out.exists() and not out.is_dir(): raise FolderError(f'{out}: a file stands where the export folder should be; choose another folder')
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise FolderError(f'{out}: not empty; export into a new or empty folder, or pass overwrite (--overwrite) to replace its files')
@@ -594,7 +598,7 @@ def export_merged(folder, # a run folder
     "Merge the run's slots into a plain timm / open_clip checkpoint (see above)."
     from safetensors.torch import save
     from metapeft_nb.peft.model import merge_and_unload
-    out = Path(out_dir); _export_target(out, overwrite)
+    out = Path(out_dir); _export_target(out, overwrite, folder)
     b = b or load_run(folder, device='cpu')
     merged = merge_and_unload(b.model)
     lib_model = merged.clip if merged.kind == 'open_clip' else merged.model
