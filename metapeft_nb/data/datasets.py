@@ -152,16 +152,16 @@ def _as_pil(x, i: int) -> Image.Image:
 # %% ../../nbs/11_data.datasets.ipynb #8bea55dc
 class TorchDataset(LTDataset):
     "A user's map-style `Dataset` of `(image, label)` as an `LTDataset` (float tensor images `ready`: used as they are)."
-    def __init__(self, ds, labels=None, classes=None, name: str = 'dataset'):
+    def __init__(self, ds, labels=None, classes=None, name: str = 'dataset', ready: Optional[bool] = None):
         if labels is None: labels = dataset_labels(ds)
         if labels is None: labels = [int(ds[i][1]) for i in range(len(ds))]   # read once, item by item
         labels = np.asarray(torch.as_tensor(labels), dtype=np.int64)
         classes = classes if classes is not None else getattr(ds, 'classes', None) or [str(c) for c in range(int(labels.max()) + 1 if labels.size else 0)]
         super().__init__(labels, classes, None, name)
-        self.ds, first = ds, (ds[0][0] if len(ds) else None)
-        self.ready = isinstance(first, torch.Tensor) and first.is_floating_point()
+        first = ds[0][0] if ready is None and len(ds) else None   # a subset is told, not read again
+        self.ds, self.ready = ds, ready if ready is not None else isinstance(first, torch.Tensor) and first.is_floating_point()
     def image(self, i: int): x = self.ds[i][0]; return x if self.ready else _as_pil(x, i)
-    def _take(self, idx): return TorchDataset(torch.utils.data.Subset(self.ds, idx.tolist()), self.labels[idx], self.classes, self.name)
+    def _take(self, idx): return TorchDataset(torch.utils.data.Subset(self.ds, idx.tolist()), self.labels[idx], self.classes, self.name, self.ready)
 
 def fingerprint(*sets: Optional[LTDataset], sample: int = 16) -> str:
     "A short hash of data sets' labels and of `sample` images spread over each (None: an absent set)."

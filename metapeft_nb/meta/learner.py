@@ -123,7 +123,7 @@ class MetaLearner:
         counts = _val_counts(meta_val, meta_val_counts)
         self.model, self.optimizer, self.mode, self.every, self.inner_steps = model, optimizer, mode, every, inner_steps
         self.grad_clip, self.scheduler, self.horizon, self._scheduled = grad_clip, scheduler, None, None
-        self.phi = model.meta_parameters()
+        self.phi, self.named = model.meta_parameters(), dict(model.named_parameters())   # names once (record() reads them every step)
         self.scales, self.lr_mults, self.project = phi_functions(model)
         self.outer_opt = outer_optimizer(self.phi, meta_lr)
         self.inner_loss, self.outer_loss = xy_loss(loss_fn), xy_loss(lambda z, y: balanced_ce(z, y, counts))
@@ -227,10 +227,10 @@ def record(self: MetaLearner, batch) -> None:
     "mode='replay': keep this step's batch `(x, y)` and rates; call it after `loss.backward()` and before `optimizer.step()`."
     if self.mode != 'replay': raise ConfigError(f"record(): mode={self.mode!r} looks ahead from θ at each meta step; record() is for mode='replay'")
     if self.horizon is None: self.horizon = _start_horizon(self.optimizer, self.model)
-    h, named = self.horizon, dict(self.model.named_parameters())
+    h = self.horizon
     h['batches'].append(tuple(b.detach().clone() for b in batch_xy(batch)))
     h['rates'].append(self._scheduled or [g['lr'] for g in self.optimizer.param_groups])   # the rates before the lr hooks'
-    h['frozen'] |= {n for n in h['theta0'] if named[n].grad is None}      # no gradient: the real step leaves it alone
+    h['frozen'] |= {n for n in h['theta0'] if self.named[n].grad is None}      # no gradient: the real step leaves it alone
 
 @patch
 def _replay(self: MetaLearner) -> dict:
