@@ -17,7 +17,9 @@ from .heads import head_from_config
 from .peft.model import PeftModel, build_peft_model, save_adapter, load_adapter, merge_and_unload, ADAPTER_FILE, CONFIG_FILE
 from .run import run
 from .data.datasets import USER_DATA, register_data
-from .meta.learner import MetaLearner, meta_split   # the meta step for your own loop (chapter meta.learner), beside the peft-style API
+from .meta.learner import MetaLearner, MetaOptions, meta_split   # the meta step for your own loop (chapter meta.learner), beside the peft-style API
+from .data.loaders import run_stream   # the batches a run draws, for a loop of your own
+from .optim import lr_schedule         # the run's warm-up + cosine factor, for your LambdaLR
 
 # %% auto #0
 __all__ = ['PEFT_CONFIGS', 'PEFT_CONFIG_FILE', 'LoraConfig', 'AdapterConfig', 'PromptConfig', 'SSFConfig', 'SubsetConfig',

@@ -18,8 +18,8 @@ from .data.datasets import ArrayDataset
 from .data.longtail import meta_split
 from .data.loaders import DataLoaders, Stream, StreamView
 from .optim import PeftOptimizer, slot_param_groups
-from .meta.bilevel import meta_step, outer_optimizer, xy_loss
-from .train import Trainer, MetaSchedule
+from .meta.learner import MetaLearner
+from .train import Trainer
 
 # %% auto #0
 __all__ = ['dist_env', 'get_rank', 'get_world_size', 'is_main', 'is_distributed', 'barrier', 'free_port', 'RankError',
@@ -274,12 +274,13 @@ def unused_parameters(model: nn.Module, example: torch.Tensor) -> list:
 
 def distribute(data: DataLoaders, # the run's streams: main, meta_train and meta_val get sharded (in place); test is left whole
                model: nn.Module, # the unwrapped model
-               meta: Optional[MetaSchedule] = None, # its outer optimiser gets wrapped in `AveragedOptimizer` (in place)
+               meta: Optional[MetaLearner] = None, # drawn from the shards, its outer optimiser wrapped in `AveragedOptimizer` (in place)
                device='cpu', find_unused_parameters: Optional[bool] = None) -> dict: # None: probed (`unused_parameters`)
     "Shard the training streams, average φ's hypergradient, wrap `model` in DDP; returns `Trainer` keyword arguments."
     if not is_distributed(): return {}
     for name in ('main', 'meta_train', 'meta_val'):
         if name in data and not isinstance(data[name], ShardedStream): data.streams[name] = ShardedStream.of(data[name])
+    if meta is not None: meta.set_data(data['meta_train'], data['meta_val'])
     if meta is not None and not isinstance(meta.outer_opt, AveragedOptimizer): meta.outer_opt = AveragedOptimizer(meta.outer_opt)
     unused = find_unused_parameters
     if unused is None: unused = bool(unused_parameters(model, data['main'].view[0][0].unsqueeze(0).to(device)))
@@ -319,7 +320,6 @@ def toy_problem(model: str = 'vit', # 'vit' (PeftModel: tiny timm ViT + LoRA q,v
     tl = np.arange(n_test) % 4
     timgs = (g.random((n_test, 8, 8, 3)) * 60 + tl[:, None, None, None] * 45).astype(np.uint8)
     train, test = ArrayDataset(imgs, labels, list('abcd')), ArrayDataset(timgs, tl, list('abcd'))
-    project = None
     if model == 'vit':   # imported here: the toy needs neither timm nor open_clip
         from metapeft_nb.config import get_config
         from metapeft_nb.backbones import create_backbone
@@ -330,8 +330,7 @@ def toy_problem(model: str = 'vit', # 'vit' (PeftModel: tiny timm ViT + LoRA q,v
         head = nn.Linear(bb.embed_dim, 4)
         with torch.no_grad(): head.weight.copy_(torch.randn(4, bb.embed_dim, generator=gen) * .1); head.bias.zero_()
         net = build_peft_model(cfg, 4, head, bb).to(device=device, dtype=dtype)
-        theta, phi, slot_of = net.trainable_parameters(), net.meta_parameters(), net.slot_of
-        project = lambda phi: net.meta.project_()
+        theta, phi, slot_of = net.trainable_parameters(), None, net.slot_of   # φ: the model's own
         res, mean, std = bb.img_size, bb.mean, bb.std
     else:
         net = ToyPeft(seed=seed).to(device=device, dtype=dtype)
@@ -344,7 +343,8 @@ def toy_problem(model: str = 'vit', # 'vit' (PeftModel: tiny timm ViT + LoRA q,v
     opt = PeftOptimizer(slot_param_groups(theta, slot_of), optimizer, lr=0.05,
                         total_steps=epochs * len(data['main']), warmup_steps=2, weight_decay=0.01)
     ce = nn.functional.cross_entropy
-    meta = MetaSchedule(phi, outer_optimizer(phi, 0.1), xy_loss(ce), xy_loss(ce), meta_every, inner_steps, mode=mode, project=project)
+    meta = MetaLearner(net, opt, ce, data['meta_train'], data['meta_val'], outer_loss=ce, mode=mode, every=meta_every, meta_lr=0.1,
+                       inner_steps=inner_steps, phi=phi)
     return SimpleNamespace(model=net, data=data, opt=opt, meta=meta, loss=ce, epochs=epochs)
 
 # %% ../nbs/65_distributed.ipynb #904a459f

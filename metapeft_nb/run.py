@@ -21,12 +21,12 @@ from .data.loaders import DataLoaders, Stream, StreamView, plain_transform, test
 from .backbones import create_backbone
 from .peft.model import build_peft_model, save_adapter, load_adapter, param_table
 from .peft.metaparams import slot_key
-from .heads import head_from_config, head_init_weights, loss_from_config, balanced_ce
+from .heads import head_from_config, head_init_weights, loss_from_config
 from .optim import slot_param_groups, PeftOptimizer
-from .meta.bilevel import TRACKED_MODES, outer_optimizer, xy_loss
+from .meta.bilevel import TRACKED_MODES
 from .meta.readout import read_out, readout_table, MetaTrajectory
-from .train import Trainer, MetaSchedule
-from .meta.learner import phi_functions
+from .train import Trainer
+from .meta.learner import MetaLearner, MetaOptions
 from .distributed import dist_env, distributed, distribute, is_distributed, is_main, broadcast_object, barrier, sharded_predict
 from .evaluate import predict, compute_metrics, results_table, compare_table, HEADLINE
 
@@ -217,19 +217,11 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
                         lr_mult_fn=model.lr_multipliers if use_lr else None)
     meta = None
     if cfg.use_meta and cfg.meta_steps != 'off':   # off: the meta run's split and φ, no meta step
-        logged = [dict(scale='scale', lr='lr', rank='effective_rank')[t] for t in cfg.meta_params]
-        phi = model.meta_parameters()
-        scales, lr_mults, project = phi_functions(model)
-        val_counts = class_counts(data['meta_val'].view.labels, C)
-        meta = MetaSchedule(phi, outer_optimizer(phi, cfg.meta_lr), xy_loss(loss), xy_loss(lambda z, y: balanced_ce(z, y, val_counts)),
-                            meta_at, cfg.meta_inner_steps, mode=cfg.meta_mode,
-                            meta_l1=cfg.meta_l1, scales=scales if cfg.meta_l1 else None, lr_mults=lr_mults if use_lr else None,
-                            project=project, neumann_terms=cfg.meta_neumann_terms, neumann_alpha=cfg.meta_neumann_alpha,
-                            eval_after=False,   # the outer loss after the update would cost one more look-ahead
-                            seed=cfg.seed,      # forward_random's directions
-                            describe=lambda: {f'{k}/{f}': v[f] for k, v in model.meta.read_out(cfg.rank_threshold).items()
-                                              for f in logged if f in v})   # only the types that are learned
-        meta.update = cfg.meta_steps != 'dry'   # dry: every meta step computed, φ left alone
+        o = MetaOptions(meta_l1=cfg.meta_l1, neumann_terms=cfg.meta_neumann_terms, neumann_alpha=cfg.meta_neumann_alpha,
+                        update=cfg.meta_steps != 'dry', rank_threshold=cfg.rank_threshold)   # dry: every meta step computed, φ left alone
+        meta = MetaLearner(model, opt, loss, data['meta_train'], data['meta_val'], class_counts(data['meta_val'].view.labels, C),
+                           mode=cfg.meta_mode, at=meta_at, meta_lr=cfg.meta_lr, inner_steps=cfg.meta_inner_steps,
+                           grad_clip=cfg.grad_clip, options=o, seed=cfg.seed)   # the seed draws forward_random's directions
     return SimpleNamespace(cfg=cfg, device=device, backbone=backbone, data=data, num_classes=C, model=model, loss=loss, opt=opt, meta=meta)
 
 # %% ../nbs/75_run.ipynb #46c39d61

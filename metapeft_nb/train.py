@@ -11,12 +11,12 @@ import numpy as np
 import torch, torch.nn as nn
 from .io import ConfigError, RunError, save_verified, load_verified, torch_bytes
 from .optim import PeftOptimizer
-from .meta.bilevel import TRACKED_MODES, apply_hypergradient, l1_penalty, meta_step
-from .meta.horizon import Replay, Tangents, phi_vector, replay_hypergradient, tangent_directions, tangent_hypergradient, tangent_step
+from .meta.horizon import Replay, Tangents
+from .meta.learner import MetaLearner
 
 # %% auto #0
-__all__ = ['rng_state', 'set_rng_state', 'resolve_precision', 'autocast', 'deterministic', 'NonFiniteError', 'MetaSchedule',
-           'Trainer', 'train_step', 'run_meta_step', 'track_step', 'fit']
+__all__ = ['rng_state', 'set_rng_state', 'resolve_precision', 'autocast', 'deterministic', 'NonFiniteError', 'Trainer',
+           'train_step', 'log_meta', 'fit']
 
 # %% ../nbs/60_train.ipynb #a253ffdc
 def rng_state() -> dict:
@@ -66,30 +66,6 @@ def deterministic(on: bool = True):
 class NonFiniteError(RunError):
     "The loss or the gradient became NaN or infinite; the last good checkpoint is kept."
 
-class MetaSchedule:
-    "What the trainer needs for meta steps: φ, the outer optimiser, losses, cadence and `meta_step` options."
-    def __init__(self, phi: dict, # φ by name (leaf tensors the model's forward reads)
-                 outer_opt: torch.optim.Optimizer, # optimiser of φ
-                 inner_loss: Callable, outer_loss: Callable, # (call, batch) -> loss, see `meta.bilevel.xy_loss`
-                 every, # optimiser steps between meta steps, or the steps after which one is taken (`config.meta_steps_at`)
-                 inner_steps: int = 1, # K
-                 update: bool = True, # False: compute every meta step but leave φ alone (the invariance test)
-                 describe: Optional[Callable] = None, # () -> {name: value} of every meta-parameter, for logging
-                 seed: int = 0, # forward_random: each horizon's direction is drawn from (seed, meta steps so far)
-                 **kwargs): # more `meta_step` arguments: mode, meta_l1, scales, lr_mults, project, neumann_terms, ...
-        if isinstance(every, int) and every < 1: raise ValueError(f'meta step every {every} steps: must be >= 1')
-        self.at = None if isinstance(every, int) else frozenset(int(s) for s in every)
-        if self.at is not None and min(self.at, default=1) < 1: raise ValueError(f'meta steps after steps {sorted(self.at)[:3]}...: steps count from 1')
-        self.phi, self.outer_opt, self.inner_loss, self.outer_loss = phi, outer_opt, inner_loss, outer_loss
-        self.every, self.inner_steps, self.update, self.describe, self.kwargs = every, inner_steps, update, describe, kwargs
-        self.mode, self.seed = kwargs.get('mode', 'unrolled'), seed
-        self.tracked = self.mode in TRACKED_MODES   # long-horizon: what each real step leaves for the meta step is training state
-        self.carried, self.track_s, self.last_hypergrad = None, 0.0, None   # carried: `Tangents` or `Replay` of the horizon
-        self.eig = {}   # implicit with α auto: the power iteration's last vector (warm start; training state)
-
-    def due(self, step: int) -> bool:
-        "Whether a meta step follows optimiser step `step`."
-        return step in self.at if self.at is not None else step % self.every == 0
 
 # %% ../nbs/60_train.ipynb #d514e96a
 class Trainer:
@@ -99,7 +75,7 @@ class Trainer:
                  data, # a `DataLoaders` (streams main, test, and meta_train / meta_val when meta-learning)
                  loss_fn: Callable, # (logits, labels) -> training loss
                  epochs: int, # epochs over `main`
-                 meta: Optional[MetaSchedule] = None,
+                 meta: Optional[MetaLearner] = None, # the meta steps (None: θ only)
                  micro_batch_size: Optional[int] = None, # split each main batch for gradient accumulation
                  grad_clip: Optional[float] = None, # clip θ's gradient norm
                  precision: str = 'auto', device='cpu',
@@ -128,8 +104,6 @@ class Trainer:
         if opt.total_steps != epochs * self.steps_per_epoch:
             raise ValueError(f'the optimiser schedule has total_steps={opt.total_steps}, but {epochs} epochs of '
                              f'{self.steps_per_epoch} main batches make {epochs * self.steps_per_epoch}')
-        if meta is not None and not all(k in data for k in ('meta_train', 'meta_val')):
-            raise ValueError('meta-learning needs the meta_train and meta_val streams (build DataLoaders with a meta split)')
         if meta is not None and meta.tracked and (gather is not None or all_mean is not None or getattr(self.train_model, '_orig_mod', self.train_model) is not model):
             raise ConfigError(f'meta_mode={meta.mode} differentiates through the real steps of one process and is not '
                               'available in a distributed run: use meta_mode=unrolled, first_order or implicit')
@@ -251,7 +225,7 @@ def train_step(tr: Trainer, batch) -> float:
             _finite_or_raise(tr, 'loss', loss.detach())
             (tr.scaler.scale(loss) if tr.scaler else loss).backward()
         total += loss.item()
-    if tr.meta is not None and tr.meta.tracked: track_step(tr, (x, y))   # before the update: reads θ_t and its optimiser state
+    if tr.meta is not None and tr.meta.tracked: tr.meta.record((x, y))   # before the update: reads θ_t and its optimiser state
     if tr.scaler: tr.scaler.unscale_(tr.opt)
     params = [p for p in tr.theta().values() if p.grad is not None]
     norm = torch.nn.utils.clip_grad_norm_(params, tr.grad_clip if tr.grad_clip else float('inf'))
@@ -263,67 +237,17 @@ def train_step(tr: Trainer, batch) -> float:
     return total
 
 # %% ../nbs/60_train.ipynb #cae6302a
-def run_meta_step(tr: Trainer) -> dict:
-    "One meta step at the current optimiser step; appends to `tr.meta_history`."
-    ms = tr.meta
-    dev = tr.device
-    to = lambda b: (b[0].to(dev), b[1].to(dev))
-    if ms.tracked: stats = _horizon_meta_step(tr, to(tr.data['meta_val'].next_batch()))
-    else:
-        train_batches = [to(tr.data['meta_train'].next_batch()) for _ in range(ms.inner_steps)]
-        val_batch = to(tr.data['meta_val'].next_batch())
-        stats = meta_step(tr.model, tr.opt, ms.phi, ms.outer_opt, train_batches, val_batch, ms.inner_loss, ms.outer_loss,
-                          update=ms.update, eig_state=ms.eig if ms.mode == 'implicit' else None, **ms.kwargs)
-    ms.last_hypergrad = stats['hypergrad']
-    rec = dict(step=tr.step, **{k: (float(v) if isinstance(v, (int, float)) or (torch.is_tensor(v) and v.numel() == 1) else v)
-                                 for k, v in stats.items() if isinstance(v, (int, float, str)) or (torch.is_tensor(v) and v.numel() == 1)})
-    rec['phi'] = {n: p.detach().cpu().flatten().tolist() for n, p in ms.phi.items()}
-    tr.meta_history.append(rec)
+def log_meta(tr: Trainer, rec: dict):
+    "A meta step's record in TensorBoard: its statistics and φ by slot, under `meta/`."
     for k, v in rec.items():
         if isinstance(v, float): tr.log_scalar(f'meta/{k}', v)
-    if ms.describe is not None:   # every meta-parameter, by name (e.g. each slot's scale)
-        for k, v in ms.describe().items(): tr.log_scalar(f'meta/{k}', float(v))
-    else:
-        for n, p in ms.phi.items():
-            for i, v in enumerate(p.detach().flatten().tolist()): tr.log_scalar(f'meta/{n}/{i}', v)
-    return rec
-
-# %% ../nbs/60_train.ipynb #95f999b9
-def track_step(tr: Trainer, batch):
-    "Carry the long-horizon state through the optimiser step `tr` is about to take on `batch` (tangents, or the replay's record)."
-    ms, t0 = tr.meta, time.perf_counter()
-    theta = tr.theta()
-    if ms.carried is None and ms.mode == 'replay': ms.carried = Replay(tr.opt)
-    elif ms.carried is None:
-        ref = next(iter(theta.values()))
-        dirs = tangent_directions(ms.mode, phi_vector(ms.phi).numel(), seed=ms.seed * 1_000_003 + len(tr.meta_history),
-                                  dtype=ref.dtype, device=ref.device)
-        ms.carried = Tangents(theta, dirs)
-    no_grad = [n for n, p in theta.items() if p.grad is None]   # the real step leaves these alone
-    if ms.mode == 'replay': ms.carried.record(batch, no_grad)
-    else: tangent_step(tr.model, tr.opt, ms.phi, ms.carried, batch, tr.loss_fn, lr_mults=ms.kwargs.get('lr_mults'),
-                       grad_clip=tr.grad_clip, no_grad=no_grad)
-    ms.track_s += time.perf_counter() - t0
-
-def _horizon_meta_step(tr: Trainer, val_batch) -> dict:
-    "The meta step of a long-horizon mode: hypergradient through the horizon, outer step, a new horizon."
-    ms, kw, t0 = tr.meta, tr.meta.kwargs, time.perf_counter()
-    if ms.carried is None: raise RuntimeError('a long-horizon meta step before any tracked step')
-    penalty = l1_penalty(kw.get('scales'), kw.get('meta_l1', 0.0))
-    if ms.mode == 'replay':
-        grads, info = replay_hypergradient(tr.model, tr.opt, ms.phi, ms.carried, val_batch, ms.inner_loss, ms.outer_loss,
-                                           kw.get('lr_mults'), penalty, tr.grad_clip)
-    else: grads, info = tangent_hypergradient(tr.model, tr.opt, ms.phi, ms.carried, val_batch, ms.outer_loss, penalty)
-    norms = apply_hypergradient(ms.phi, ms.outer_opt, grads, kw.get('project'), ms.update)
-    horizon, track_s = ms.carried.steps, ms.track_s
-    ms.carried, ms.track_s = None, 0.0
-    return dict(mode=ms.mode, horizon=horizon, loss_out_before=float(info['loss_out']), **norms,
-                time_s=time.perf_counter() - t0, track_s=track_s, hypergrad=grads)
+    for k, v in rec['slots'].items(): tr.log_scalar(f'meta/{k}', float(v))
 
 # %% ../nbs/60_train.ipynb #91a8055e
 def fit(tr: Trainer) -> list:
     "Train to the end (resuming from the folder's training state if there is one); returns the epoch history."
     resumed = tr.maybe_resume()
+    if tr.meta is not None: tr.meta.t, tr.meta.history = tr.step, tr.meta_history   # the object counts from the trainer's step, into its history
     tr._open_writer()
     bar = None
     if tr.progress:
@@ -341,7 +265,8 @@ def fit(tr: Trainer) -> list:
                     if tr.step % tr.log_every == 0 or tr.step == 1:
                         tr.log_scalar('train/loss', loss); tr.log_scalar('train/acc', tr.last_acc)
                         for g in tr.opt.param_groups: tr.log_scalar(f'train/lr/{g["key"]}', g['lr'])
-                    if tr.meta is not None and tr.meta.due(tr.step): run_meta_step(tr)
+                    rec = tr.meta.step() if tr.meta is not None else None
+                    if rec is not None: log_meta(tr, rec)
                     if bar is not None: bar.update(1); bar.set_postfix(loss=f'{loss:.3f}', epoch=tr.epoch + 1)
                     if tr.checkpoint_every and tr.step % tr.checkpoint_every == 0: tr.save_checkpoint()
                     if tr.fault is not None: tr.fault(tr.step)

@@ -13,13 +13,13 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Sampler
 from torchvision import transforms as T
 from .longtail import DataError, MetaSplit, class_counts, meta_split, stratified_subsample
-from .datasets import LTDataset, build_dataset
+from .datasets import LTDataset, TorchDataset, build_dataset
 
 # %% auto #0
 __all__ = ['CLIP_MEAN', 'CLIP_STD', 'HALF_MEAN', 'HALF_STD', 'TRANSFORM_KINDS', 'ORDERS', 'STREAMS', 'train_transform',
            'test_transform', 'plain_transform', 'tte_expand_for', 'tte_transform', 'build_transform', 'seeded',
            'StreamView', 'crop_box', 'box_grid', 'DeviceView', 'device_images', 'ClassAwareSampler', 'ReSampler',
-           'Stream', 'stream_seed', 'DataLoaders']
+           'Stream', 'stream_seed', 'DataLoaders', 'run_stream']
 
 # %% ../../nbs/12_data.loaders.ipynb #1deb61f5
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -414,3 +414,12 @@ class DataLoaders:
 
     def __repr__(self):
         return 'DataLoaders(\n' + '\n'.join(f'  {s!r}' for s in self.streams.values()) + '\n)'
+
+# %% ../../nbs/12_data.loaders.ipynb #f2f44a5d
+def run_stream(dataset, # a Dataset of (image, label), e.g. a part of `meta.learner.meta_split`; images used as they are
+               batch_size: int, seed: int = 0, # the run's batch size for this stream and the run's seed
+               name: str = 'main') -> Stream: # which of the run's streams: main, meta_train or meta_val
+    "The batches `run` and `fit` draw for stream `name`: shuffled each epoch by that stream's own seeded generator (an epoch a pass, `next_batch()` forever)."
+    if name not in STREAMS[:3]: raise DataError(f'name={name!r}: one of {", ".join(STREAMS[:3])} (the test stream is read in order)')
+    ds = dataset if isinstance(dataset, LTDataset) else TorchDataset(dataset)
+    return Stream(StreamView(ds), batch_size, 'shuffle', stream_seed(seed, name), augment=name != 'meta_val', name=name)

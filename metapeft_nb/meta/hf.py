@@ -5,6 +5,7 @@
 # %% ../../nbs/54_meta.hf.ipynb #1460e640
 from __future__ import annotations
 from typing import Callable, Optional
+from fastcore.basics import patch
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -51,3 +52,12 @@ class MetaCallback(TrainerCallback):
         "φ after the latest meta step into the Trainer's log (and its `log_history`)."
         if self.pending and logs is not None:
             logs.update(self.pending); state.log_history[-1].update(self.pending); self.pending = {}
+
+# %% ../../nbs/54_meta.hf.ipynb #fd76965f
+@patch
+def attach(self: MetaCallback, trainer) -> MetaCallback:
+    "Put this callback first among `trainer`'s (adding it if absent), so that the reporters (TensorBoard, W&B, ...) log φ too."
+    cbs = trainer.callback_handler.callbacks
+    if self in cbs: cbs.remove(self)
+    cbs.insert(0, self)
+    return self

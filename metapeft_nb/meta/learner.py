@@ -4,7 +4,8 @@
 
 # %% ../../nbs/53_meta.learner.ipynb #f2ea0724
 from __future__ import annotations
-import itertools
+import itertools, time
+from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 import torch
 from torch import Tensor, nn
@@ -15,15 +16,16 @@ from ..config import META_COUNT, check_meta_count, meta_schedule
 from ..heads import balanced_ce
 from .bilevel import META_MODES, TRACKED_MODES, apply_hypergradient, check_meta_mode, hypergradient, isolated, meta_step, outer_optimizer, theta_and_state, xy_loss
 from .readout import read_out, readout_table
-from .bilevel import _model_names, _slot_or_none
+from .bilevel import _model_names, _slot_or_none, _theta_of, l1_penalty
+from .horizon import Replay, Tangents, phi_vector, replay_hypergradient, tangent_directions, tangent_hypergradient, tangent_step
 from ..optim import PeftOptimizer
 from ..peft.model import PeftModel
 from ..data.longtail import meta_split as split_labels
 from ..data.datasets import dataset_labels
 
 # %% auto #0
-__all__ = ['X_KEYS', 'Y_KEYS', 'LOOP_MODES', 'phi_functions', 'batch_xy', 'meta_split', 'MetaLearner', 'peft_model_in',
-           'inner_optimizer', 'inner_scheduler', 'meta_metrics']
+__all__ = ['X_KEYS', 'Y_KEYS', 'LOOP_MODES', 'phi_functions', 'batch_xy', 'meta_split', 'MetaOptions', 'MetaLearner',
+           'peft_model_in', 'inner_optimizer', 'inner_scheduler', 'meta_metrics']
 
 # %% ../../nbs/53_meta.learner.ipynb #d298281a
 class _Method(nn.Module):
@@ -44,7 +46,9 @@ def phi_functions(model) -> tuple:
 
 # %% ../../nbs/53_meta.learner.ipynb #f7ea7af4
 def _batches(src, batch_size: int, seed: int):
-    "An endless iterator of batches from a DataLoader, an iterable of batches, or a Dataset."
+    "An endless iterator of batches from a DataLoader, an iterable of batches, a Dataset, or the package's own streams."
+    if hasattr(src, 'next_batch'):   # a `data.loaders` stream: its position is saved with the run's DataLoaders
+        while True: yield src.next_batch()
     if isinstance(src, torch.utils.data.Dataset) and not isinstance(src, torch.utils.data.IterableDataset):
         src = torch.utils.data.DataLoader(src, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
     while True:
@@ -61,6 +65,7 @@ def batch_xy(batch) -> tuple:
         if x is None or y is None: raise ConfigError(f'a batch with keys {sorted(batch)}: images under one of {X_KEYS}, labels under one of {Y_KEYS}')
         return x, y
     return batch[0], batch[1]
+
 
 # %% ../../nbs/53_meta.learner.ipynb #971b9d1a
 @patch
@@ -79,60 +84,98 @@ def meta_split(dataset, ratio: float = 0.2, seed: int = 0, num_classes: Optional
     return tuple(torch.utils.data.Subset(dataset, list(ix)) for ix in (s.main, s.meta_train, s.meta_val))
 
 # %% ../../nbs/53_meta.learner.ipynb #186cfe55
-def _meta_at(count, total_steps, every, min_steps) -> Optional[tuple]:
+def _meta_at(count, total_steps, every, min_steps, at=None) -> Optional[frozenset]:
     "The optimiser steps followed by a meta step (None: every `every`, with no end given), or a one-line `ConfigError`."
-    if every is not None and count is not None: raise ConfigError(f'count={count} and every={every}: give one of the two')
-    if every is not None: return None if total_steps is None else meta_schedule(total_steps, every=every)
+    if sum(v is not None for v in (count, every, at)) > 1: raise ConfigError(f'count={count}, every={every}, at={at}: give one of the three')
+    if at is not None:
+        at = frozenset(int(s) for s in at)
+        if min(at, default=1) < 1: raise ConfigError(f'meta steps after steps {sorted(at)[:3]}...: optimiser steps count from 1')
+        return at
+    if every is not None:
+        if every < 1: raise ConfigError(f'every={every}: a meta step every N >= 1 optimiser steps')
+        return None if total_steps is None else frozenset(meta_schedule(total_steps, every=every))
     if total_steps is None: raise ConfigError('MetaLearner: give total_steps (the optimiser steps of your loop) to spread count meta steps over, or every=N')
     n = count or META_COUNT
-    return check_meta_count(meta_schedule(total_steps, count=n), total_steps, min_steps, f'count={n}, at most one a step',
-                            'give a larger count or total_steps, or min_steps=0')
+    return frozenset(check_meta_count(meta_schedule(total_steps, count=n), total_steps, min_steps, f'count={n}, at most one a step',
+                                      'give a larger count or total_steps, or min_steps=0'))
 
-LOOP_MODES = META_MODES + ('replay',)   # what a user's loop can run: the look-ahead modes, and replay through `record()`
+LOOP_MODES = META_MODES + ('replay',)   # what a loop with a torch.optim optimiser runs: the look-ahead modes, and replay through `record()`
 
-def _check_mode(mode: str, types) -> None:
-    "Refuse a mode a user's loop cannot run, or one that cannot learn `types` (one line)."
+def _check_mode(mode: str, types, optimizer) -> None:
+    "Refuse a mode the loop's optimiser cannot run, or one that cannot learn `types` (one line)."
     check_meta_mode(mode, types)
-    if mode not in LOOP_MODES: raise ConfigError(f"mode={mode!r}: a user's loop runs one of {', '.join(LOOP_MODES)} (the forward modes run in the package's Trainer)")
+    if mode not in LOOP_MODES and not isinstance(optimizer, PeftOptimizer):
+        raise ConfigError(f"mode={mode!r}: with a torch.optim optimiser the meta step runs one of {', '.join(LOOP_MODES)} (the forward modes need the package's PeftOptimizer)")
 
-def _val_counts(meta_val, given) -> Tensor:
-    "Images per class of the whole meta_val split: `given`, or counted from a Dataset's labels."
-    if given is not None: return torch.as_tensor(given)
-    labels = dataset_labels(meta_val) if isinstance(meta_val, torch.utils.data.Dataset) else None
-    if labels is None: raise ConfigError('MetaLearner: give meta_val_counts (images per class of the whole meta_val split), or meta_val as a Dataset with labels')
-    return torch.bincount(labels.long())
+def _outer_loss(meta_val, given, outer_loss) -> Callable:
+    "The outer loss (logits, labels) -> scalar: `outer_loss`, or cross-entropy balanced over the whole meta_val split's class counts."
+    if outer_loss is not None: return outer_loss
+    if given is not None: counts = torch.as_tensor(given)
+    else:
+        labels = dataset_labels(meta_val) if isinstance(meta_val, torch.utils.data.Dataset) else None
+        if labels is None: raise ConfigError('MetaLearner: give meta_val_counts (images per class of the whole meta_val split), or meta_val as a Dataset with labels')
+        counts = torch.bincount(labels.long())
+    return lambda z, y: balanced_ce(z, y, counts)
+
+
+# %% ../../nbs/53_meta.learner.ipynb #75d9ca37
+@dataclass
+class MetaOptions:
+    "The meta step's finer options (the package's configuration sets them from its `meta_*` fields)."
+    meta_l1: float = 0.0                     # weight of Σ slot scales added to the outer loss (a push to switch slots off)
+    neumann_terms: int = 5                   # implicit: terms of the Neumann series for the inverse Hessian
+    neumann_alpha: Union[float, str, None] = 0.1  # implicit: the series' step ('auto' or None: 1/λ_max, estimated)
+    update: bool = True                      # False: every meta step computed, φ left alone (a dry run)
+    rank_threshold: float = 0.5              # the read-out's effective-rank threshold, for the logged metrics
+
+def _phi_of(model, phi, phi_lr=None) -> tuple:
+    "φ by name and its functions (scales, lr multipliers, projection): a PeftModel's `model.meta`, or the tensors (and lr function) given."
+    if phi is not None: return dict(phi), None, phi_lr, None
+    if not hasattr(model, 'meta_parameters'): raise ConfigError(f'{type(model).__name__} is not a PeftModel: give phi= (the tensors its forward reads)')
+    return (model.meta_parameters(), *phi_functions(model))
+
 
 # %% ../../nbs/53_meta.learner.ipynb #9cd04f0f
 class MetaLearner:
-    "The meta step of a user's training loop: `step()` after `optimizer.step()` takes a meta step on φ when one is due."
-    def __init__(self, model, # a PeftModel (`api.get_peft_model`); φ is `model.meta`
-                 optimizer: torch.optim.Optimizer, # the loop's optimiser of θ: torch.optim SGD / AdamW (or a PeftOptimizer)
+    "The meta step of a training loop: `step()` after `optimizer.step()` takes a meta step on φ when one is due."
+    def __init__(self, model, # a PeftModel (`api.get_peft_model`): φ is `model.meta` (any other model: give `phi`)
+                 optimizer: torch.optim.Optimizer, # the loop's optimiser of θ: torch.optim SGD / AdamW, or a PeftOptimizer
                  loss_fn: Callable[[Tensor, Tensor], Tensor], # the loop's training loss (logits, labels) -> loss
-                 meta_train, meta_val, # DataLoaders, iterables of (x, y) batches, or Datasets
+                 meta_train, meta_val, # DataLoaders, iterables of (x, y) batches, Datasets, or the package's streams
                  meta_val_counts=None, # images per class of the whole meta_val split (default: a Dataset's labels)
-                 mode: str = 'unrolled', # first_order, unrolled, implicit (look-ahead), or replay (`record()` each step)
+                 mode: str = 'unrolled', # first_order, unrolled, implicit (look-ahead), replay (`record()` each step); forward modes with a PeftOptimizer
                  count: Optional[int] = None, total_steps: Optional[int] = None, # `count` meta steps over the loop's `total_steps`
                  every: Optional[int] = None, # or one meta step every `every` optimiser steps
+                 at: Optional[Iterable[int]] = None, # or one after each of these optimiser steps (1-based)
                  meta_lr: float = 0.01, inner_steps: int = 1, # AdamW's step on φ; look-ahead steps K
                  grad_clip: Optional[float] = None, # the loop's gradient clipping (max norm), mirrored in the look-ahead
                  scheduler=None, # the loop's scheduler: a LambdaLR is followed in closed form, any other's rate held
+                 outer_loss: Optional[Callable] = None, # (logits, labels) -> outer loss (default: balanced over meta_val's classes)
+                 options: Optional[MetaOptions] = None, # the finer options: meta_l1, Neumann terms, dry steps
+                 phi: Optional[Mapping[str, Tensor]] = None, # φ by name, for a model that is not a PeftModel
+                 phi_lr: Optional[Callable] = None, # with `phi`: φ -> {optimiser group key: lr multiplier} (learned learning rates)
                  min_steps: int = 8, # fewer meta steps than this in the loop is refused (0: no check)
-                 batch_size: int = 32, seed: int = 0): # for Datasets given as meta data
-        _check_mode(mode, model.meta.types)
-        self.at = _meta_at(count, total_steps, every, min_steps)
-        counts = _val_counts(meta_val, meta_val_counts)
+                 batch_size: int = 32, seed: int = 0): # for Datasets given as meta data; forward_random's directions
+        self.types = tuple(model.meta.types) if phi is None and hasattr(model, 'meta') else ('scale',) + ('lr',) * (phi_lr is not None)
+        _check_mode(mode, self.types, optimizer)
+        self.at = _meta_at(count, total_steps, every, min_steps, at)
+        self.outer_loss = xy_loss(_outer_loss(meta_val, meta_val_counts, outer_loss))
         self.model, self.optimizer, self.mode, self.every, self.inner_steps = model, optimizer, mode, every, inner_steps
-        self.grad_clip, self.scheduler, self.horizon, self._scheduled = grad_clip, scheduler, None, None
-        self.phi, self.named = model.meta_parameters(), dict(model.named_parameters())   # names once (record() reads them every step)
-        self.scales, self.lr_mults, self.project = phi_functions(model)
+        self.grad_clip, self.scheduler, self.options = grad_clip, scheduler, options or MetaOptions()
+        self.phi, self.scales, self.lr_mults, self.project = _phi_of(model, phi, phi_lr)
+        self.phi_given = phi is not None
+        self.named = dict(model.named_parameters())   # names once (record() reads them every step)
         self.outer_opt = outer_optimizer(self.phi, meta_lr)
-        self.inner_loss, self.outer_loss = xy_loss(loss_fn), xy_loss(lambda z, y: balanced_ce(z, y, counts))
+        self.loss_fn, self.inner_loss = loss_fn, xy_loss(loss_fn)
         self.sources, self.batch_size, self.seed = dict(meta_train=meta_train, meta_val=meta_val), batch_size, seed
         self._open_streams()
-        self.t, self.history = 0, []
-        if 'lr' in model.meta.types and not isinstance(optimizer, PeftOptimizer): self._hook_lr()
+        self.t, self.history, self.horizon, self._scheduled, self.last_hypergrad = 0, [], None, None, None
+        self.carried, self.track_s, self.eig = None, 0.0, {}   # the package's long horizons (Tangents / Replay); implicit's warm start
+        if 'lr' in self.types and not isinstance(optimizer, PeftOptimizer): self._hook_lr()
+        self._across_ranks()
 
-# %% ../../nbs/53_meta.learner.ipynb #ec734ed6
+
+# %% ../../nbs/53_meta.learner.ipynb #87730a07
 @patch
 def _hook_lr(self: MetaLearner):
     "Register the step hooks that apply the learned learning-rate multipliers (one group a slot, or a one-line refusal)."
@@ -154,19 +197,36 @@ def _hook_lr(self: MetaLearner):
     self.hooks = [self.optimizer.register_step_pre_hook(pre), self.optimizer.register_step_post_hook(post)]
 
 @patch
+def _across_ranks(self: MetaLearner):
+    "Under a process group of several processes: the hypergradient averaged over the ranks before each outer step; the long horizons refused."
+    from metapeft_nb.distributed import AveragedOptimizer, get_world_size   # here: that chapter builds on this one
+    if get_world_size() == 1: return
+    if self.tracked: raise ConfigError(f'mode={self.mode!r} differentiates through the real steps of one process: in a distributed loop use first_order, unrolled or implicit')
+    if not isinstance(self.outer_opt, AveragedOptimizer): self.outer_opt = AveragedOptimizer(self.outer_opt)
+
+# %% ../../nbs/53_meta.learner.ipynb #48e5ea5f
+@patch
 def _open_streams(self: MetaLearner, skip: Optional[dict] = None):
     "(Re)open the meta streams; `skip`: batches already drawn from each (a resume replays them, so seeded streams go on exactly)."
     self.streams = {k: _batches(src, self.batch_size, self.seed + i) for i, (k, src) in enumerate(self.sources.items())}
     self.drawn = {k: 0 for k in self.streams}
-    for k, n in (skip or {}).items():
-        for _ in range(n): next(self.streams[k])
+    for k, n in (skip or {}).items():   # the package's streams go on from the run's DataLoaders' state instead
+        for _ in range(0 if hasattr(self.sources[k], 'next_batch') else n): next(self.streams[k])
         self.drawn[k] = n
 
 @patch
+def set_data(self: MetaLearner, meta_train, meta_val):
+    "Draw the meta batches from these from now on (a distributed run's shards of the same streams)."
+    self.sources = dict(meta_train=meta_train, meta_val=meta_val)
+    self._open_streams()
+
+# %% ../../nbs/53_meta.learner.ipynb #c973606f
+@patch
 def state_dict(self: MetaLearner) -> dict:
-    "Steps counted, the outer optimiser's state, the batches drawn from each meta stream, the history, replay's open horizon (φ itself is in the model's)."
+    "Steps counted, the outer optimiser's state, the batches drawn from each meta stream, the history, an open horizon, implicit's warm start (φ itself is in the model's)."
     h = None if self.horizon is None else dict(self.horizon, frozen=sorted(self.horizon['frozen']))
-    return dict(t=self.t, outer_opt=self.outer_opt.state_dict(), drawn=dict(self.drawn), history=list(self.history), horizon=h)
+    return dict(t=self.t, outer_opt=self.outer_opt.state_dict(), drawn=dict(self.drawn), history=list(self.history), horizon=h,
+                carried=None if self.carried is None else self.carried.state_dict(), track_s=self.track_s, eig=dict(self.eig))
 
 @patch
 def load_state_dict(self: MetaLearner, sd: dict):
@@ -174,6 +234,8 @@ def load_state_dict(self: MetaLearner, sd: dict):
     self.t, self.history, h = sd['t'], list(sd['history']), sd.get('horizon')
     self.horizon = None if h is None else dict(h, frozen=set(h['frozen']))
     self.outer_opt.load_state_dict(sd['outer_opt'])
+    c, kind = sd.get('carried'), Replay if self.mode == 'replay' else Tangents
+    self.carried, self.track_s, self.eig = None if c is None else kind.from_state_dict(c), sd.get('track_s', 0.0), dict(sd.get('eig', {}))
     self._open_streams(sd['drawn'])
 
 # %% ../../nbs/53_meta.learner.ipynb #a0a51d82
@@ -181,6 +243,11 @@ def load_state_dict(self: MetaLearner, sd: dict):
 def due(self: MetaLearner, step: int) -> bool:
     "Whether a meta step follows optimiser step `step` (1-based)."
     return step in self.at if self.at is not None else step % self.every == 0
+
+@patch(as_prop=True)
+def tracked(self: MetaLearner) -> bool:
+    "A long-horizon mode: the loop calls `record()` before each optimiser step."
+    return self.mode in TRACKED_MODES
 
 @patch
 def _next(self: MetaLearner, name: str):
@@ -190,30 +257,55 @@ def _next(self: MetaLearner, name: str):
     return x.to(dev), y.to(dev)
 
 @patch
-def _look_ahead(self: MetaLearner) -> dict:
-    "A look-ahead meta step (first_order, unrolled, implicit) from θ and the optimiser as they are now."
-    train = [self._next('meta_train') for _ in range(self.inner_steps)]
-    return meta_step(self.model, self.optimizer, self.phi, self.outer_opt, train, self._next('meta_val'), self.inner_loss, self.outer_loss,
-                     mode=self.mode, lr_mults=self._lr_fn(), project=self.project, eval_after=False, grad_clip=self.grad_clip,
-                     scheduler=self.scheduler)
+def _lr_fn(self: MetaLearner) -> Optional[Callable]: return self.lr_mults if 'lr' in self.types else None
 
 @patch
-def _lr_fn(self: MetaLearner) -> Optional[Callable]: return self.lr_mults if 'lr' in self.model.meta.types else None
+def look_ahead(self: MetaLearner, train_batches: Sequence, val_batch, # K meta_train batches, one meta_val batch
+               mode: Optional[str] = None, update: Optional[bool] = None) -> dict: # another look-ahead mode; another `options.update`
+    "A look-ahead meta step (first_order, unrolled, implicit) on these batches from θ and the optimiser as they are now; its statistics."
+    mode, o = mode or self.mode, self.options
+    return meta_step(self.model, self.optimizer, self.phi, self.outer_opt, train_batches, val_batch, self.inner_loss, self.outer_loss,
+                     mode=mode, meta_l1=o.meta_l1, scales=self.scales if o.meta_l1 else None, lr_mults=self._lr_fn(),
+                     project=self.project, neumann_terms=o.neumann_terms, neumann_alpha=o.neumann_alpha, eval_after=False,
+                     update=o.update if update is None else update, eig_state=self.eig if mode == 'implicit' else None,
+                     grad_clip=self.grad_clip, scheduler=self.scheduler)
+
+
+# %% ../../nbs/53_meta.learner.ipynb #254be53d
+def _scalars(st: dict) -> dict:
+    "A meta step's one-number statistics as plain floats (and its mode's name)."
+    one = lambda v: isinstance(v, (int, float)) or (torch.is_tensor(v) and v.numel() == 1)
+    return {k: float(v) if one(v) else v for k, v in st.items() if one(v) or isinstance(v, str)}
 
 @patch
 def step(self: MetaLearner) -> Optional[dict]:
     "Count one optimiser step of the loop; when a meta step is due, take it (φ moves) and return its record (with the hypergradient)."
     self.t += 1
-    if not self.due(self.t): return None
-    st = self._replay() if self.mode == 'replay' else self._look_ahead()
-    rec = dict(step=self.t, loss_out_before=st['loss_out_before'], hypergrad_norm=st['hypergrad_norm'], phi=read_out(self.model.meta))
+    return self._meta_step() if self.due(self.t) else None
+
+@patch
+def _meta_step(self: MetaLearner) -> dict:
+    "One meta step now (look-ahead, or through the horizon), appended to `history`: step, statistics, φ by tensor and by slot."
+    if not self.tracked: st = self.look_ahead([self._next('meta_train') for _ in range(self.inner_steps)], self._next('meta_val'))
+    else: st = self._close_horizon() if isinstance(self.optimizer, PeftOptimizer) else self._replay()
+    self.last_hypergrad = st['hypergrad']
+    rec = dict(step=self.t, **_scalars(st), phi={n: p.detach().cpu().flatten().tolist() for n, p in self.phi.items()}, slots=self.metrics())
     self.history.append(rec)
     return dict(rec, hypergrad={n: g.clone() for n, g in st['hypergrad'].items()})
+
+@patch
+def metrics(self: MetaLearner) -> dict:
+    "φ as flat values: `<slot>/scale`, `<slot>/lr`, `<slot>/effective_rank` for the learned types (a model given `phi`: `<name>/<i>`)."
+    if self.phi_given:
+        return {f'{n}/{i}': v for n, p in self.phi.items() for i, v in enumerate(p.detach().flatten().tolist())}
+    fields = [dict(scale='scale', lr='lr', rank='effective_rank')[t] for t in self.types]
+    return {f'{k}/{f}': float(v[f]) for k, v in self.model.meta.read_out(self.options.rank_threshold).items() for f in fields if f in v}
 
 @patch
 def read_out(self: MetaLearner, prune_threshold: float = 0.1, rank_threshold: float = 0.5) -> dict:
     "The learned hyperparameters as a plain configuration (`meta.readout.read_out`); `readout_table` prints it."
     return read_out(self.model.meta, prune_threshold, rank_threshold)
+
 
 # %% ../../nbs/53_meta.learner.ipynb #f10560d3
 def _start_horizon(opt, model) -> dict:
@@ -224,8 +316,9 @@ def _start_horizon(opt, model) -> dict:
 
 @patch
 def record(self: MetaLearner, batch) -> None:
-    "mode='replay': keep this step's batch `(x, y)` and rates; call it after `loss.backward()` and before `optimizer.step()`."
-    if self.mode != 'replay': raise ConfigError(f"record(): mode={self.mode!r} looks ahead from θ at each meta step; record() is for mode='replay'")
+    "The long-horizon modes: keep this step's batch `(x, y)` and rates (or carry tangents through it); call it after `loss.backward()`, before `optimizer.step()`."
+    if not self.tracked: raise ConfigError(f"record(): mode={self.mode!r} looks ahead from θ at each meta step; record() is for {', '.join(TRACKED_MODES)}")
+    if isinstance(self.optimizer, PeftOptimizer): return self._track(tuple(batch_xy(batch)))
     if self.horizon is None: self.horizon = _start_horizon(self.optimizer, self.model)
     h = self.horizon
     h['batches'].append(tuple(b.detach().clone() for b in batch_xy(batch)))
@@ -235,15 +328,49 @@ def record(self: MetaLearner, batch) -> None:
 @patch
 def _replay(self: MetaLearner) -> dict:
     "The exact hypergradient through the recorded horizon (reverse mode over its real steps), one outer step; a new horizon begins."
-    h, self.horizon = self.horizon, None
+    h, self.horizon, o = self.horizon, None, self.options
     if h is None: raise ConfigError("mode='replay': no step was recorded since the last meta step; call meta.record((x, y)) after loss.backward(), before optimizer.step()")
     groups = [dict(g, lr_at=lambda t, i=i: h['rates'][t][i]) for i, g in enumerate(h['fs']['groups'])]
     theta0 = {n: v for n, v in h['theta0'].items() if n not in h['frozen']}
     with isolated(self.model, next(iter(theta0.values()))):
         grads, info = hypergradient(self.model, theta0, self.phi, dict(h['fs'], t=0, groups=groups), h['batches'], self._next('meta_val'),
-                                    self.inner_loss, self.outer_loss, 'unrolled', self._lr_fn(), grad_clip=self.grad_clip)
-        norms = apply_hypergradient(self.phi, self.outer_opt, grads, self.project)
-    return dict(loss_out_before=float(info['loss_out']), hypergrad=grads, **norms)
+                                    self.inner_loss, self.outer_loss, 'unrolled', self._lr_fn(), l1_penalty(self.scales if o.meta_l1 else None, o.meta_l1),
+                                    grad_clip=self.grad_clip)
+        norms = apply_hypergradient(self.phi, self.outer_opt, grads, self.project, o.update)
+    return dict(loss_out_before=float(info['loss_out']), horizon=len(h['batches']), hypergrad=grads, **norms)
+
+
+# %% ../../nbs/53_meta.learner.ipynb #67ef2fae
+@patch
+def _track(self: MetaLearner, batch) -> None:
+    "With a PeftOptimizer (the package's Trainer): carry the horizon through the step about to be taken (tangents, or replay's record)."
+    t0, theta = time.perf_counter(), _theta_of(self.optimizer)
+    if self.carried is None and self.mode == 'replay': self.carried = Replay(self.optimizer)
+    elif self.carried is None:   # forward_random: each horizon's direction from (seed, meta steps so far), so a resumed run draws the same
+        ref = next(iter(theta.values()))
+        dirs = tangent_directions(self.mode, phi_vector(self.phi).numel(), seed=self.seed * 1_000_003 + len(self.history), dtype=ref.dtype, device=ref.device)
+        self.carried = Tangents(theta, dirs)
+    no_grad = [n for n, p in theta.items() if p.grad is None]   # the real step leaves these alone
+    if self.mode == 'replay': self.carried.record(batch, no_grad)
+    else: tangent_step(self.model, self.optimizer, self.phi, self.carried, batch, self.loss_fn, lr_mults=self._lr_fn(), grad_clip=self.grad_clip, no_grad=no_grad)
+    self.track_s += time.perf_counter() - t0
+
+@patch
+def _close_horizon(self: MetaLearner) -> dict:
+    "With a PeftOptimizer: the hypergradient through the carried horizon, one outer step, and a new horizon."
+    val, o, t0 = self._next('meta_val'), self.options, time.perf_counter()
+    if self.carried is None: raise ConfigError(f"mode={self.mode!r}: a meta step with no step recorded since the last one; call record((x, y)) before each optimiser step")
+    penalty = l1_penalty(self.scales if o.meta_l1 else None, o.meta_l1)
+    if self.mode == 'replay':
+        grads, info = replay_hypergradient(self.model, self.optimizer, self.phi, self.carried, val, self.inner_loss, self.outer_loss,
+                                           self._lr_fn(), penalty, self.grad_clip)
+    else: grads, info = tangent_hypergradient(self.model, self.optimizer, self.phi, self.carried, val, self.outer_loss, penalty)
+    norms = apply_hypergradient(self.phi, self.outer_opt, grads, self.project, o.update)
+    horizon, track_s = self.carried.steps, self.track_s
+    self.carried, self.track_s = None, 0.0
+    return dict(mode=self.mode, horizon=horizon, loss_out_before=float(info['loss_out']), **norms,
+                time_s=time.perf_counter() - t0, track_s=track_s, hypergrad=grads)
+
 
 # %% ../../nbs/53_meta.learner.ipynb #b92d87a3
 def peft_model_in(module: nn.Module) -> PeftModel:
@@ -266,6 +393,5 @@ def inner_scheduler(sched):
     return sched
 
 def meta_metrics(rec: dict) -> dict:
-    "A meta step's φ as flat metrics: `meta/<slot>/scale` and, where learned, `meta/<slot>/lr`."
-    lr = any(d['lr'] != 1.0 for d in rec['phi'].values())
-    return {f'meta/{s}/{k}': float(d[k]) for s, d in rec['phi'].items() for k in ('scale',) + ('lr',) * lr}
+    "A meta step's φ as flat metrics for a framework's logger: `meta/<slot>/scale` and, for the types learned, `meta/<slot>/lr`."
+    return {f'meta/{k}': v for k, v in rec['slots'].items()}
