@@ -128,11 +128,16 @@ class MetaOptions:
     update: bool = True                      # False: every meta step computed, φ left alone (a dry run)
     rank_threshold: float = 0.5              # the read-out's effective-rank threshold, for the logged metrics
 
-def _phi_of(model, phi, phi_lr=None) -> tuple:
-    "φ by name and its functions (scales, lr multipliers, projection): a PeftModel's `model.meta`, or the tensors (and lr function) given."
+def _phi_of(model, phi, phi_lr=None, meta_params=None) -> tuple:
+    "φ by name and its functions (scales, lr multipliers, projection): the learned types of a PeftModel's `model.meta`, or the tensors (and lr function) given."
     if phi is not None: return dict(phi), None, phi_lr, None
     if not hasattr(model, 'meta_parameters'): raise ConfigError(f'{type(model).__name__} is not a PeftModel: give phi= (the tensors its forward reads)')
-    return (model.meta_parameters(), *phi_functions(model))
+    types = tuple(model.meta.types)
+    learn = types if meta_params is None else tuple(meta_params)
+    if not learn or set(learn) - set(types) or ('lr' in types and 'lr' not in learn):
+        raise ConfigError(f'meta_params={list(learn)}: learn a non-empty part of the model\'s types {list(types)} (with lr among them when the model has it: '
+                          "its multipliers act in every step); other types: get_peft_model(..., LoraConfig(meta=(...)))")
+    return ({n: p for n, p in model.meta_parameters().items() if n.split('.', 1)[1] in learn}, *phi_functions(model))
 
 
 # %% ../../nbs/53_meta.learner.ipynb #9cd04f0f
@@ -143,6 +148,7 @@ class MetaLearner:
                  loss_fn: Callable[[Tensor, Tensor], Tensor], # the loop's training loss (logits, labels) -> loss
                  meta_train, meta_val, # DataLoaders, iterables of (x, y) batches, Datasets, or the package's streams
                  meta_val_counts=None, # images per class of the whole meta_val split (default: a Dataset's labels)
+                 meta_params: Optional[Sequence[str]] = None, # which of the model's meta types to learn (default: all of them)
                  mode: str = 'unrolled', # first_order, unrolled, implicit (look-ahead), replay (`record()` each step); forward modes with a PeftOptimizer
                  count: Optional[int] = None, total_steps: Optional[int] = None, # `count` meta steps over the loop's `total_steps`
                  every: Optional[int] = None, # or one meta step every `every` optimiser steps
@@ -156,13 +162,13 @@ class MetaLearner:
                  phi_lr: Optional[Callable] = None, # with `phi`: φ -> {optimiser group key: lr multiplier} (learned learning rates)
                  min_steps: int = 8, # fewer meta steps than this in the loop is refused (0: no check)
                  batch_size: int = 32, seed: int = 0): # for Datasets given as meta data; forward_random's directions
-        self.types = tuple(model.meta.types) if phi is None and hasattr(model, 'meta') else ('scale',) + ('lr',) * (phi_lr is not None)
+        self.phi, self.scales, self.lr_mults, self.project = _phi_of(model, phi, phi_lr, meta_params)
+        self.types = tuple(n.split('.', 1)[1] for n in self.phi) if phi is None else ('scale',) + ('lr',) * (phi_lr is not None)
         _check_mode(mode, self.types, optimizer)
         self.at = _meta_at(count, total_steps, every, min_steps, at)
         self.outer_loss = xy_loss(_outer_loss(meta_val, meta_val_counts, outer_loss))
         self.model, self.optimizer, self.mode, self.every, self.inner_steps = model, optimizer, mode, every, inner_steps
         self.grad_clip, self.scheduler, self.options = grad_clip, scheduler, options or MetaOptions()
-        self.phi, self.scales, self.lr_mults, self.project = _phi_of(model, phi, phi_lr)
         self.phi_given = phi is not None
         self.named = dict(model.named_parameters())   # names once (record() reads them every step)
         self.outer_opt = outer_optimizer(self.phi, meta_lr)
@@ -175,7 +181,7 @@ class MetaLearner:
         self._across_ranks()
 
 
-# %% ../../nbs/53_meta.learner.ipynb #87730a07
+# %% ../../nbs/53_meta.learner.ipynb #af5ee47f
 @patch
 def _hook_lr(self: MetaLearner):
     "Register the step hooks that apply the learned learning-rate multipliers (one group a slot, or a one-line refusal)."
@@ -204,7 +210,7 @@ def _across_ranks(self: MetaLearner):
     if self.tracked: raise ConfigError(f'mode={self.mode!r} differentiates through the real steps of one process: in a distributed loop use first_order, unrolled or implicit')
     if not isinstance(self.outer_opt, AveragedOptimizer): self.outer_opt = AveragedOptimizer(self.outer_opt)
 
-# %% ../../nbs/53_meta.learner.ipynb #48e5ea5f
+# %% ../../nbs/53_meta.learner.ipynb #f3f7868b
 @patch
 def _open_streams(self: MetaLearner, skip: Optional[dict] = None):
     "(Re)open the meta streams; `skip`: batches already drawn from each (a resume replays them, so seeded streams go on exactly)."
@@ -220,7 +226,7 @@ def set_data(self: MetaLearner, meta_train, meta_val):
     self.sources = dict(meta_train=meta_train, meta_val=meta_val)
     self._open_streams()
 
-# %% ../../nbs/53_meta.learner.ipynb #c973606f
+# %% ../../nbs/53_meta.learner.ipynb #38a0e979
 @patch
 def state_dict(self: MetaLearner) -> dict:
     "Steps counted, the outer optimiser's state, the batches drawn from each meta stream, the history, an open horizon, implicit's warm start (φ itself is in the model's)."
