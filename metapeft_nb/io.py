@@ -13,7 +13,7 @@ __all__ = ['ERRORS', 'YAML_MAX_VALUES', 'MetapeftError', 'InputError', 'ConfigEr
            'UsageError', 'RunError', 'WriteError', 'LockError', 'error_table', 'write_error', 'atomic_write',
            'atomic_write_text', 'atomic_write_json', 'torch_bytes', 'atomic_save', 'read_bytes', 'read_yaml',
            'read_json', 'load_torch', 'load_safetensors', 'checkpoint_files', 'save_verified', 'load_verified',
-           'open_nofollow', 'check_name', 'FolderLock']
+           'open_nofollow', 'own_dir', 'check_name', 'FolderLock']
 
 # %% ../nbs/00_io.ipynb #06ebea89
 class MetapeftError(Exception):
@@ -228,6 +228,14 @@ def open_nofollow(path, mode: str = 'a+'):
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd); raise FolderError(f'{path}: not a regular file, where the package writes its own file: remove it')
     return os.fdopen(fd, mode)
+
+def own_dir(path) -> Path:
+    "Make `path`, a folder the package makes inside a run or sweep folder, and refuse it in one line where a symbolic link stands (never followed)."
+    path = Path(path)
+    if path.is_symlink(): raise FolderError(f'{path}: a symbolic link stands where the package makes its own folder; it is not followed: remove it')
+    try: path.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise write_error(path, e) from None
+    return path
 
 def check_name(name, what: str = 'run_name') -> Optional[str]:
     "Why `name` cannot be a folder made inside another (a path, `.`, `..`, empty), or None: the one check of every name that becomes a path."

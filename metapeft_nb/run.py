@@ -13,7 +13,7 @@ import numpy as np
 import torch, torch.nn as nn
 import metapeft_nb
 from .io import (MetapeftError, RunError, ConfigError, DataError, FormatError, FolderError, FolderLock, write_error,
-                            atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files, load_safetensors)
+                            atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files, load_safetensors, own_dir)
 from .config import Config, config_to_yaml, load_config, meta_steps_at, takes_meta_steps, resolve_device, run_identity, rule, check_rules
 from .data.longtail import class_counts, groups_from_config, MetaSplit, meta_split
 from .data.datasets import build_dataset, read_image, IMG_EXT
@@ -174,7 +174,7 @@ def _head_init(cfg, backbone, data, num_classes, device):
         ctx = getattr(clip, 'context_length', 77)
         kw = dict(encode_text=clip.encode_text, tokenize=lambda s: open_clip.tokenize(s, context_length=ctx),
                   classnames=data.classes, proj=clip.visual.proj, prompt=cfg.prompt)
-    cache = cfg.head_init_folder or str(Path(cfg.output_dir) / '.head_init')
+    cache = cfg.head_init_folder or str(own_dir(Path(cfg.output_dir) / '.head_init'))   # the package's own cache: never through a link
     extra = dict(seed=cfg.seed, imb_ratio=cfg.imb_ratio, meta=cfg.use_meta, ratio=cfg.meta_data_ratio, res=res, pretrained=str(cfg.pretrained))
     return head_init_weights(cfg.head_init, num_classes, features_fn=features, batches=batches, cache_dir=cache,
                              backbone=cfg.backbone, dataset=cfg.dataset, extra=extra, device=device, **kw)
@@ -365,7 +365,7 @@ def log_test(folder: Path, cfg: Config, metrics: dict, figs: dict, step: int):
     from torch.utils.tensorboard import SummaryWriter
     from torch.utils.tensorboard.summary import hparams
     scores = {f'test/{k}': float(metrics[k]) for k in HEADLINE if metrics.get(k) is not None}
-    w = SummaryWriter(str(folder / 'tensorboard'))
+    w = SummaryWriter(str(own_dir(folder / 'tensorboard')))
     try:
         for k, v in scores.items(): w.add_scalar(k, v, step)
         for s in hparams(hparam_values(cfg), scores): w.file_writer.add_summary(s)
@@ -378,7 +378,7 @@ def save_figures(folder: Path, results: dict, confusion, log: Callable = print) 
     try: figs = results_figures(results, confusion)
     except Exception as e:   # a figure is not worth a run: say it, keep going
         log(f'{folder}: no figures ({type(e).__name__}: {e})'); return {}
-    for name, fig in figs.items(): atomic_write(folder / 'figures' / figure_file(name), _png(fig))
+    for name, fig in figs.items(): atomic_write(own_dir(folder / 'figures') / figure_file(name), _png(fig))
     return figs
 
 # %% ../nbs/75_run.ipynb #044e724d
@@ -417,7 +417,7 @@ def _train_and_test(b, folder, fault, log, t0,
                    provenance=dict(provenance(b.device), world_size=dist_env()['world_size']))
     if mv is not None: results['metrics_meta_val'] = mv
     if is_main():
-        save_adapter(b.model, folder / 'adapter', cfg)
+        save_adapter(b.model, own_dir(folder / 'adapter'), cfg)
         atomic_write_json(folder / 'confusion.json', confusion)
         save_predictions(folder, logits, labels)
         figs = save_figures(folder, results, confusion, log) if cfg.figures else {}

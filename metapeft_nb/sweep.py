@@ -8,7 +8,7 @@ import csv, itertools, json, os, re, signal, subprocess, sys, time
 from pathlib import Path
 from typing import Callable, Optional
 from .io import (ConfigError, FormatError, RunError, FolderLock, LockError, MetapeftError, open_nofollow, check_name,
-                            atomic_write_json, atomic_write_text, read_yaml, read_json)
+                            atomic_write_json, atomic_write_text, read_yaml, read_json, own_dir)
 from .config import nearest
 
 # %% auto #0
@@ -217,7 +217,9 @@ def _finish(folder: Path, ok: bool, log, **kw) -> dict:
 def _prepare(spec, run, out_dir: Path, known: dict, log) -> Optional[Path]:
     "Write the point's parameters and status; None when its check failed (it is recorded failed)."
     folder = out_dir / run['name']
-    end_leftover(folder, log) if folder.exists() else folder.mkdir(parents=True)
+    existed = folder.exists() and not folder.is_symlink()
+    own_dir(folder)   # a link planted as a point's folder is refused, never written through
+    if existed: end_leftover(folder, log)
     atomic_write_text(folder / 'params.yaml', __import__('yaml').safe_dump({**run['params'], 'out_dir': str(folder)}, sort_keys=False))
     _set_status(folder, status='running', started=time.time(), params=run['params'], executor=spec.get('executor', 'local'),
                 error=None, pid=None, job_id=None)
@@ -245,7 +247,7 @@ def _local(spec, todo, out_dir, known, parallel, log):
 
 # %% ../nbs/82_sweep.ipynb #3d1bd562
 def _cluster(spec, todo, out_dir, known, log):
-    ex, jobs = make_executor(spec, out_dir / '.submitit'), []
+    ex, jobs = make_executor(spec, own_dir(out_dir / '.submitit')), []
     for r in todo:
         folder = _prepare(spec, r, out_dir, known, log)
         if folder is None: continue

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable, Optional
 import numpy as np
 import torch, torch.nn as nn
-from .io import ConfigError, RunError, save_verified, load_verified, torch_bytes
+from .io import ConfigError, RunError, save_verified, load_verified, torch_bytes, own_dir
 from .optim import PeftOptimizer
 from .meta.horizon import Replay, Tangents
 from .meta.learner import MetaLearner
@@ -190,7 +190,7 @@ def _log_scalar(self, tag, value, step=None):
 def _open_writer_(self):
     if self.folder is not None and self.tensorboard and self.write and self._writer is None:
         from torch.utils.tensorboard import SummaryWriter
-        self._writer = SummaryWriter(str(self.folder / 'tensorboard'), purge_step=self.step or None)
+        self._writer = SummaryWriter(str(own_dir(self.folder / 'tensorboard')), purge_step=self.step or None)
 
 def _close(self):
     if self._writer is not None: self._writer.close(); self._writer = None
