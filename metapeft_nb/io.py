@@ -210,7 +210,8 @@ def load_verified(path, load: Callable = None, log: Callable = print):
         data = read_bytes(f, 'checkpoint')
         if sums and _sha(data) not in sums.values(): tried.append(f'{f.name}: checksum mismatch (truncated or corrupt)'); continue
         try: obj = load(data, f)
-        except FormatError as e: tried.append(f'{f.name}: unreadable'); continue
+        except FormatError as e:   # a loader that names the file says why; else it could not be read
+            tried.append(f'{f.name}: ' + (str(e)[len(str(f)) + 2:] if str(e).startswith(f'{f}: ') else 'unreadable')); continue
         if tried: log(f'{path}: {"; ".join(tried)}; resuming from the previous checkpoint {f.name}')
         return obj
     if tried: raise FormatError(f'{path}: no good checkpoint ({"; ".join(tried)}); rerun with overwrite=True to start afresh')

@@ -121,7 +121,9 @@ def drop_replaced(folder: Path):
 
 def finished_results(folder: Path, log: Callable = print) -> Optional[dict]:
     "The saved results of a finished run, reported; None when `results.json` is unreadable but a checkpoint can finish it again."
-    try: res = read_json(folder / 'results.json', 'results file')
+    try:
+        res = read_json(folder / 'results.json', 'results file')
+        if not isinstance(res, dict) or not isinstance(res.get('metrics'), dict): raise FormatError(f"{folder / 'results.json'}: not a run's results (no metrics)")
     except FormatError as e:
         if (folder / 'train_state.pt').exists() or (folder / 'train_state.pt.prev').exists():
             log(f'{e}; finishing the run again from its checkpoint'); return None

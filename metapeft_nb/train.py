@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Callable, Optional
 import numpy as np
 import torch, torch.nn as nn
-from .io import ConfigError, RunError, save_verified, load_verified, torch_bytes, own_dir
+from .io import ConfigError, FormatError, RunError, save_verified, load_verified, load_torch, torch_bytes, own_dir
 from .optim import PeftOptimizer
 from .meta.horizon import Replay, Tangents
 from .meta.learner import MetaLearner
 
 # %% auto #0
-__all__ = ['rng_state', 'set_rng_state', 'resolve_precision', 'autocast', 'deterministic', 'NonFiniteError', 'Trainer',
-           'train_step', 'log_meta', 'fit']
+__all__ = ['STATE_KEYS', 'rng_state', 'set_rng_state', 'resolve_precision', 'autocast', 'deterministic', 'NonFiniteError',
+           'Trainer', 'train_step', 'log_meta', 'fit']
 
 # %% ../nbs/60_train.ipynb #a253ffdc
 def rng_state() -> dict:
@@ -171,17 +171,28 @@ def _save_checkpoint(self):
     save_verified(self.state_path, torch_bytes(self.state_dict(per_rank))); self.good_step = self.step
     if self.on_checkpoint is not None: self.on_checkpoint(self)
 
+STATE_KEYS = ('step', 'epoch', 'theta', 'opt', 'data', 'rng', 'history', 'meta_history', 'epoch_losses')   # and phi, outer_opt with meta steps
+
+def _checked_state(self, d, name) -> dict:
+    "The training state `d` read from `name`, or a one-line `FormatError`: a key missing, θ of another model or shape."
+    missing = [k for k in STATE_KEYS + ('phi', 'outer_opt') * (self.meta is not None) if not isinstance(d, dict) or k not in d]
+    if missing: raise FormatError(f'{name}: not a training state of this run (no {", ".join(missing)})')
+    theta, saved = self.theta(), d['theta']
+    bad = sorted(set(theta) ^ set(saved)) or [n for n, p in theta.items() if tuple(saved[n].shape) != tuple(p.shape)]
+    if bad: raise FormatError(f'{name}: θ of another model ({bad[0]})')
+    return d
+
 def _maybe_resume(self) -> bool:
     "Load the newest good checkpoint of `folder` if there is one (falling back to the previous one, saying so)."
     if self.state_path is None: return False
-    d = load_verified(self.state_path, log=self.log)
+    d = load_verified(self.state_path, lambda data, f: self._checked_state(load_torch(data, name=f), f), log=self.log)
     if d is None: return False
     self.load_state_dict(d)
     self.good_step = self.step
     return True
 
 Trainer.state_path = property(_state_path)
-Trainer.save_checkpoint, Trainer.maybe_resume = _save_checkpoint, _maybe_resume
+Trainer.save_checkpoint, Trainer.maybe_resume, Trainer._checked_state = _save_checkpoint, _maybe_resume, _checked_state
 
 # %% ../nbs/60_train.ipynb #8e51dd79
 def _log_scalar(self, tag, value, step=None):
