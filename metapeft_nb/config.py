@@ -37,6 +37,7 @@ def opt(default, doc: str, identity: bool = True,
     if isinstance(default, (list, dict)): return field(default_factory=lambda: copy.deepcopy(default), metadata=md)
     return field(default=default, metadata=md)
 
+# %% ../nbs/01_config.ipynb #1f82733c
 @dataclass
 class Config:
     "Every option of a metapeft_nb run, with its default; see `describe()` for the table."
@@ -277,6 +278,7 @@ def _freq_ok(v):
 def _at_least(n, none=False):
     return lambda v: None if (none and v is None) or (v is not None and v >= n) else f'must be >= {n}' + (' (or null)' if none else '')
 
+# %% ../nbs/01_config.ipynb #51cada33
 def _subset(choices):
     def f(v):
         badv = [x for x in v if x not in choices]
@@ -326,6 +328,7 @@ VALIDATORS = {
     'output_dir':       lambda v: None if v.strip() else 'must not be empty',
 }
 
+# %% ../nbs/01_config.ipynb #2f8b96ff
 def check_value(key, v):
     "Check `v` for option `key` (type and rules) and return it converted; raise `ConfigError` otherwise."
     if key not in FIELDS_: raise ConfigError(f'{key}: unknown option; {_suggest(key, FIELDS_)}')
@@ -461,6 +464,7 @@ def meta_needs_data(c):
     if c.use_meta and c.meta_data_ratio == 0:
         return 'use_meta=True needs meta_data_ratio > 0 (its meta_train and meta_val images come from the training set), e.g. meta_data_ratio=0.2'
 
+# %% ../nbs/01_config.ipynb #760a4441
 @rule('precision', 'device')
 def low_precision_needs_cuda(c):
     "`precision=bf16` or `fp16` needs a CUDA device."
@@ -503,6 +507,7 @@ def modes_alone(c):
         if getattr(c, mode) and on: return f'{mode}=true cannot be combined with {", ".join(on)} (use the {mode} / linear_probe tuner alone)'
     if c.fine_tuning and c.head_only: return 'fine_tuning and head_only exclude each other'
 
+# %% ../nbs/01_config.ipynb #74cd866a
 @rule('test_only', 'test_train', 'model_dir')
 def test_needs_run(c):
     "`test_only` / `test_train` need `model_dir` (the finished run to test), and take one of the two."
@@ -626,6 +631,7 @@ def merge_options(base: dict, over: dict) -> dict:
         if a in over and b not in over: out.pop(b, None)
     return {**out, **over}
 
+# %% ../nbs/01_config.ipynb #9174d059
 def get_config(dataset=None, model=None, tuner='default', opts=None, **kwargs) -> Config:
     "Defaults < [`EMBEDDED_OPTS` when no preset is named] < data < model < tuner preset < `opts` (`['k=v']` or dict) < `kwargs`."
     over = {**parse_opts(opts), **parse_opts(kwargs)}

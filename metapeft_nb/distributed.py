@@ -143,6 +143,7 @@ def broadcast_object(obj=None, src: int = 0):
     box = [obj]; dist.broadcast_object_list(box, src)
     return box[0]
 
+# %% ../nbs/65_distributed.ipynb #4502ab57
 def gather_cat(t: Optional[torch.Tensor], # this rank's rows (dim 0), or None when it has none
               ) -> Optional[torch.Tensor]:
     "Every rank's `t` concatenated along dim 0 in rank order, on every rank (uneven and empty shares allowed)."
@@ -308,6 +309,7 @@ class _ToDtype:
     def __init__(self, dtype): self.dtype = dtype
     def __call__(self, x): return x.to(self.dtype)
 
+# %% ../nbs/65_distributed.ipynb #212a0bab
 def toy_problem(model: str = 'vit', # 'vit' (PeftModel: tiny timm ViT + LoRA q,v + meta scales) or 'toy'
                 dtype=torch.float64, epochs: int = 2, meta_every: int = 3, inner_steps: int = 2, mode: str = 'unrolled',
                 optimizer: str = 'adamw', batch_size: int = 8, seed: int = 0, n_per=(40, 20, 12, 6), n_test: int = 29,
@@ -359,6 +361,7 @@ def _flat_state(tr: Trainer) -> dict:
         d.update({f'outer.{i}.{k}': v.cpu().clone() for k, v in st.items() if torch.is_tensor(v)})
     return d
 
+# %% ../nbs/65_distributed.ipynb #abd5b016
 def check(out=None, # folder for check.pt and the run's files (rank 0 writes)
           model: str = 'vit', dtype: str = 'float64', epochs: int = 2, meta_every: int = 3, mode: str = 'unrolled',
           backend: str = 'auto', device: str = 'auto', timeout_s: float = 300,
@@ -391,6 +394,7 @@ def check(out=None, # folder for check.pt and the run's files (rank 0 writes)
         print(json.dumps(summary), flush=True)
         return summary
 
+# %% ../nbs/65_distributed.ipynb #087f2ad6
 def main(argv: Optional[Sequence[str]] = None):
     "`python -m metapeft_nb.distributed check ...` (under torchrun)."
     ap = argparse.ArgumentParser(prog='python -m metapeft_nb.distributed', description='distributed training check (run under torchrun)')

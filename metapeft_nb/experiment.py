@@ -74,6 +74,7 @@ def _cmd_stats(a):
     st = dataset_stats(c)
     _out(st, a.json, format_stats(st, c.dataset))
 
+# %% ../nbs/80_experiment.ipynb #8e99580e
 def _cmd_params(a):
     from metapeft_nb.run import params_of
     c = config_from_args(a)
@@ -123,6 +124,7 @@ def previous_runs(c: Config) -> list:
         if done: out.append((old, done))
     return out
 
+# %% ../nbs/80_experiment.ipynb #7d52cb58
 def _run_compared(c):
     from metapeft_nb.run import run
     for old, folders in previous_runs(c):
@@ -180,6 +182,7 @@ def _verb(name):
     mod, fn = VERBS[name].split(':')
     return getattr(importlib.import_module(mod), fn)
 
+# %% ../nbs/80_experiment.ipynb #49d520e5
 def dispatch(argv):
     "Run the command line `argv` and return what the command produced (results, rows, ...)."
     if argv and argv[0] in VERBS: return _verb(argv[0])(argv[1:])
@@ -229,6 +232,7 @@ def main(argv=None) -> int:
         try: return _main(argv, debug)
         finally: sys.stdout = out
 
+# %% ../nbs/80_experiment.ipynb #9f186ba1
 def _main(argv, debug) -> int:
     try: dispatch(argv)
     except KeyboardInterrupt:

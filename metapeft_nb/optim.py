@@ -90,6 +90,7 @@ def adamw_init(p: Tensor) -> dict:
     return dict(step=torch.zeros((), dtype=torch.float32), exp_avg=torch.zeros_like(p, memory_format=torch.preserve_format),
                 exp_avg_sq=torch.zeros_like(p, memory_format=torch.preserve_format))
 
+# %% ../nbs/45_optim.ipynb #d0e4b6f9
 def adamw_update(p: Tensor, g: Tensor,
                  state: dict,   # {} (empty) or {'step', 'exp_avg', 'exp_avg_sq'}
                  lr,            # learning rate η (float, or tensor in the look-ahead)
@@ -143,6 +144,7 @@ def _hyper(rule: str, group: dict) -> dict:
     if rule == 'sgd': return dict(momentum=group['momentum'], dampening=group['dampening'], weight_decay=group['weight_decay'])
     return dict(betas=tuple(group['betas']), eps=group['eps'], weight_decay=group['weight_decay'])
 
+# %% ../nbs/45_optim.ipynb #69dca526
 class PeftOptimizer(torch.optim.Optimizer):
     "SGD-momentum or AdamW over per-slot groups with the closed-form schedule, built on the pure update rules."
     def __init__(self, params,                  # groups from `slot_param_groups`, or named params (name -> tensor)
@@ -242,6 +244,7 @@ def _rates(scheduler, opt) -> tuple[int, list]:
     if scheduler.optimizer.param_groups is not opt.param_groups: raise ConfigError('scheduler: it schedules another optimiser than the one given')
     return scheduler.last_epoch, [lambda t, b=b, f=f: b * f(t) for b, f in zip(scheduler.base_lrs, scheduler.lr_lambdas)]
 
+# %% ../nbs/45_optim.ipynb #48fc10a5
 def torch_fstate(opt: torch.optim.Optimizer,       # a torch.optim SGD / AdamW / Adam over (some of) `named`
                  named: Mapping[str, Tensor],      # θ by name (e.g. `model.trainable_parameters()`)
                  key_of: Optional[Callable] = None, # name -> slot key (a group of one slot's tensors is keyed by it)

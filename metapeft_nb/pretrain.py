@@ -109,6 +109,7 @@ def hardware(device: torch.device) -> str:
     if device.type == 'cuda': return f'one {torch.cuda.get_device_name(device)} (bf16 autocast)'
     return f'CPU, {torch.get_num_threads()} thread(s) ({os.cpu_count()} cores on the machine)'
 
+# %% ../nbs/25_pretrain.ipynb #955e6b91
 def pretrain(data, # image folder or .tar.gz with train/ and test/
              out_dir, # where state.pt, history.json and the final weights go
              epochs: int = 30, batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 0.05,
@@ -198,6 +199,7 @@ def _timm_model_from(path) -> VisionTransformer:
     load_checkpoint(m, str(path), strict=True)
     return m.eval()
 
+# %% ../nbs/25_pretrain.ipynb #72651721
 def write_model_card(state_path, # state.pt of a finished `pretrain`
                      data, # the image folder / archive it was trained on (for the test figures)
                      out_dir, # where vit_tiny_c10.safetensors, vit_tiny_c10.json and MODEL_CARD.md go

@@ -119,6 +119,7 @@ def drop_replaced(folder: Path):
     "The replacing run has a checkpoint: the old run's files go."
     if (folder / REPLACED).is_dir(): shutil.rmtree(folder / REPLACED)
 
+# %% ../nbs/75_run.ipynb #77fe71a6
 def finished_results(folder: Path, log: Callable = print) -> Optional[dict]:
     "The saved results of a finished run, reported; None when `results.json` is unreadable but a checkpoint can finish it again."
     try:
@@ -191,6 +192,7 @@ def _given_model(cfg: Config, model, C: int):
     out = getattr(model.head, 'num_classes', None) or getattr(getattr(model.head, 'weight', None), 'shape', [None])[0]
     if out is not None and out != C: raise ConfigError(f'the model\'s head has {out} outputs and the data set {C} classes')
 
+# %% ../nbs/75_run.ipynb #51eaecb2
 def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
           model=None, # a `PeftModel` to train instead of building one (the peft-style API's)
           phi: Optional[SimpleNamespace] = None) -> SimpleNamespace: # the fixed φ (`phi_source`; default: `cfg.phi_from`'s)
@@ -380,7 +382,8 @@ def save_figures(folder: Path, results: dict, confusion, log: Callable = print) 
     try: figs = results_figures(results, confusion)
     except Exception as e:   # a figure is not worth a run: say it, keep going
         log(f'{folder}: no figures ({type(e).__name__}: {e})'); return {}
-    for name, fig in figs.items(): atomic_write(own_dir(folder / 'figures') / figure_file(name), _png(fig))
+    out = own_dir(folder / 'figures') if figs else None
+    for name, fig in figs.items(): atomic_write(out / figure_file(name), _png(fig))
     return figs
 
 # %% ../nbs/75_run.ipynb #044e724d
@@ -394,6 +397,7 @@ def make_trainer(b, folder, fault=None, log: Callable = print, **kw) -> Trainer:
                    progress=cfg.progress and is_main(), is_deterministic=cfg.deterministic, fault=fault, log=log,
                    on_checkpoint=lambda tr: drop_replaced(folder), **kw)
 
+# %% ../nbs/75_run.ipynb #0e6638c5
 def _train_and_test(b, folder, fault, log, t0,
                     trained: Optional[dict] = None) -> dict: # trained by `run_many`: {'train_s': its group's seconds, 'batched_arms': N}
     "Train (resuming from the folder's checkpoint), test, and write the adapter and results (results last)."
@@ -466,6 +470,7 @@ def _decide(cfg, log) -> tuple:
         how = 'resume'
     return folder, how, None
 
+# %% ../nbs/75_run.ipynb #2e001eab
 def _run(cfg, fault, log, device, model=None):
     folder, how, res = _on_main(lambda: _decide(cfg, log))   # a finished run is reported without touching its folder
     if res is not None: return res
@@ -576,6 +581,7 @@ def predict_images(folder, # a run folder
         out += got
     return out
 
+# %% ../nbs/75_run.ipynb #130a81a6
 def _export_target(out: Path, overwrite: bool, run_folder=None):
     "Refuse an export folder that is a file, not empty (without overwrite), or a run's: the run folder, inside it, or one holding a run's files."
     r, o = Path(run_folder).resolve() if run_folder is not None else None, out.resolve()

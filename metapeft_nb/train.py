@@ -16,7 +16,7 @@ from .meta.learner import MetaLearner
 
 # %% auto #0
 __all__ = ['STATE_KEYS', 'rng_state', 'set_rng_state', 'resolve_precision', 'autocast', 'deterministic', 'NonFiniteError',
-           'Trainer', 'train_step', 'log_meta', 'fit']
+           'Trainer', 'train_step', 'log_meta', 'end_epoch', 'fit']
 
 # %% ../nbs/60_train.ipynb #a253ffdc
 def rng_state() -> dict:
@@ -131,6 +131,7 @@ def _state_dict(self, per_rank: Optional[list] = None) -> dict:
     if self.scaler is not None: d['scaler'] = self.scaler.state_dict()
     return d
 
+# %% ../nbs/60_train.ipynb #ba5ecc9f
 @torch.no_grad()
 def _load_state_dict(self, d: dict):
     "Continue exactly where `state_dict` was taken."
@@ -254,6 +255,20 @@ def log_meta(tr: Trainer, rec: dict):
         if isinstance(v, float): tr.log_scalar(f'meta/{k}', v)
     for k, v in rec['slots'].items(): tr.log_scalar(f'meta/{k}', float(v))
 
+# %% ../nbs/60_train.ipynb #90de10d1
+def end_epoch(tr: Trainer, t0: float):
+    "Close an epoch: its row of the history (mean loss and accuracy over the processes, `on_epoch_end`'s), TensorBoard, a checkpoint."
+    tr.epoch += 1
+    mean = lambda v: None if not v else float(tr.all_mean(np.mean(v)) if tr.all_mean is not None else np.mean(v))
+    row = dict(epoch=tr.epoch, step=tr.step, loss=mean(tr.epoch_losses), acc=mean(tr.epoch_accs),
+               lr=tr.opt.param_groups[0]['lr'], seconds=round(time.time() - t0, 3))
+    tr.epoch_losses, tr.epoch_accs = [], []
+    if tr.on_epoch_end is not None: row.update(tr.on_epoch_end(tr) or {})
+    tr.history.append(row)
+    for k, v in row.items():
+        if isinstance(v, float) and k != 'lr': tr.log_scalar(f'epoch/{k}', v)
+    tr.save_checkpoint()
+
 # %% ../nbs/60_train.ipynb #91a8055e
 def fit(tr: Trainer) -> list:
     "Train to the end (resuming from the folder's training state if there is one); returns the epoch history."
@@ -281,17 +296,7 @@ def fit(tr: Trainer) -> list:
                     if bar is not None: bar.update(1); bar.set_postfix(loss=f'{loss:.3f}', epoch=tr.epoch + 1)
                     if tr.checkpoint_every and tr.step % tr.checkpoint_every == 0: tr.save_checkpoint()
                     if tr.fault is not None: tr.fault(tr.step)
-                tr.epoch += 1
-                mean = lambda v: None if not v else float(tr.all_mean(np.mean(v)) if tr.all_mean is not None else np.mean(v))
-                mean_loss, mean_acc = mean(tr.epoch_losses), mean(tr.epoch_accs)
-                row = dict(epoch=tr.epoch, step=tr.step, loss=mean_loss, acc=mean_acc,
-                           lr=tr.opt.param_groups[0]['lr'], seconds=round(time.time() - t0, 3))
-                tr.epoch_losses, tr.epoch_accs = [], []
-                if tr.on_epoch_end is not None: row.update(tr.on_epoch_end(tr) or {})
-                tr.history.append(row)
-                for k, v in row.items():
-                    if isinstance(v, float) and k not in ('lr',): tr.log_scalar(f'epoch/{k}', v)
-                tr.save_checkpoint()
+                end_epoch(tr, t0)
     finally:
         if bar is not None: bar.close()
         tr.close()

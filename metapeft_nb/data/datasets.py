@@ -238,6 +238,7 @@ def _cifar_missing(root, name, spec, what):
     return DataNotFoundError(f'{name}: {where}: put torchvision\'s {spec["folder"]}/ folder there, '
                              f'or pass download=True to fetch {spec["url"]}')
 
+# %% ../../nbs/11_data.datasets.ipynb #8b0360eb
 def read_cifar(root, # folder that holds cifar-100-python/ (or cifar-10-batches-py/)
                name:str='cifar100', # 'cifar100' or 'cifar10'
                split:str='train', # 'train' or 'test'
@@ -399,6 +400,7 @@ def inat_label_map(categories:list, # the entries of categories.json (dicts with
 def _list_dir(cfg_root, list_dir):
     return Path(list_dir) if list_dir is not None else Path(cfg_root)
 
+# %% ../../nbs/11_data.datasets.ipynb #7e3b489b
 def list_dataset(source:str, # imagenet_lt, places_lt, inat2018, dota or fusrs
                  root, # image root (paths in the lists are relative to it)
                  split:str='train', # train, test (or val where the data set has one)
@@ -570,6 +572,7 @@ def _user_dataset(cfg, split: str):
     if got is None: raise DataError(f'data_fingerprint={getattr(cfg, "data_fingerprint", None)}: a run of a Dataset given to fit(), which this process does not hold; give it again: fit(model, train_dataset, test_dataset)')
     return got[0] if split == 'train' else got[1]
 
+# %% ../../nbs/11_data.datasets.ipynb #cea31e45
 def build_dataset(cfg, # a Config: data_source, root, list_dir, imb_ratio, imb_n_max, label_level, fusrs_version, download
                   split:str='train', # train, test or val
                   transform=None, # applied to each PIL image

@@ -48,6 +48,7 @@ class _StackCrops:
     def __call__(self, crops): return torch.stack([self.f(c) for c in crops])
     def __repr__(self): return f'StackCrops({self.f})'
 
+# %% ../../nbs/12_data.loaders.ipynb #2efeb9bf
 class _RandomCrops:
     "`times` random resized crops (and flips) of an image, seeded by the image's pixels: the same crops every time."
     def __init__(self, res, times, mean, std, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
@@ -85,6 +86,7 @@ def tte_transform(res:int, mean:Sequence[float], std:Sequence[float], mode:str='
     crop = T.FiveCrop(res) if mode == 'fivecrop' else T.TenCrop(res)
     return T.Compose([T.Resize(res + tte_expand_for(res, expand), interpolation=T.InterpolationMode.BILINEAR), crop, _StackCrops(mean, std)])
 
+# %% ../../nbs/12_data.loaders.ipynb #d320a7fe
 def build_transform(kind:str, # one of TRANSFORM_KINDS
                     res:int, # output resolution
                     mean:Sequence[float], # per-channel mean of the backbone
@@ -215,6 +217,7 @@ class ClassAwareSampler(Sampler):
     def __iter__(self): return iter(self.order(self.generator))
     def __len__(self): return self.num_samples
 
+# %% ../../nbs/12_data.loaders.ipynb #167ff379
 class ReSampler(Sampler):
     "Draws with replacement with probability proportional to n_y^-q (q=1 class-balanced, q=0 instance-balanced)."
     def __init__(self, labels, # label of each item
@@ -238,6 +241,7 @@ class ReSampler(Sampler):
 # %% ../../nbs/12_data.loaders.ipynb #6e3b8c1b
 ORDERS = ('sequential', 'shuffle', 'class_aware', 'resample')
 
+# %% ../../nbs/12_data.loaders.ipynb #6291fdd2
 class Stream:
     "One seeded data stream: a view, an order, a batch size and its own torch.Generator."
     def __init__(self, view:StreamView, # the data seen through its transform
@@ -318,6 +322,7 @@ def stream_seed(seed:int, stream:str) -> int:
     "An independent 63-bit seed for `stream` from the run's `seed`."
     return int(np.random.SeedSequence([int(seed), STREAMS.index(stream)]).generate_state(2, np.uint64)[0] >> np.uint64(1))
 
+# %% ../../nbs/12_data.loaders.ipynb #12004512
 class DataLoaders:
     "The run's four data streams (main, meta_train, meta_val, test), each with its own seeded generator."
     def __init__(self, train:LTDataset, # the (long-tailed) training set
