@@ -10,19 +10,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional, Union, get_args, get_origin
 import yaml
-from .io import ConfigError, FormatError, read_yaml, check_name
+from .io import ConfigError, FormatError, read_yaml, yaml_load, check_name
 
 # %% auto #0
-__all__ = ['MetaMode', 'META_COUNT', 'VALIDATORS', 'FIELDS_', 'RULES', 'LR_MODES', 'SLOT_METHODS', 'LORA_TYPE', 'PRESET_KINDS',
-           'ALIASES', 'EMBEDDED_OPTS', 'END_MARK', 'opt', 'Config', 'config_fields', 'describe', 'nearest',
-           'resolve_device', 'check_value', 'coerce', 'Rule', 'rule', 'check_rules', 'rules_table', 'MetaParamsWarning',
-           'meta_types_for', 'takes_meta_steps', 'lr_needs_unrolled', 'one_meta_budget', 'meta_steps_need_meta',
-           'phi_from_is_fixed', 'test_subsample_positive', 'meta_needs_data', 'low_precision_needs_cuda',
-           'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone', 'modes_alone', 'test_needs_run', 'groups_ordered',
-           'micro_within_batch', 'download_cifar_only', 'device_exists', 'low_precision_on_cuda', 'list_presets',
-           'load_preset', 'AliasWarning', 'resolve_aliases', 'aliases_table', 'parse_opts', 'merge_options',
-           'get_config', 'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config', 'resolve_meta_freq',
-           'meta_schedule', 'meta_steps_at', 'check_meta_count']
+__all__ = ['MetaMode', 'META_COUNT', 'BOOL_WORDS', 'VALIDATORS', 'FIELDS_', 'RULES', 'LR_MODES', 'SLOT_METHODS', 'LORA_TYPE',
+           'PRESET_KINDS', 'ALIASES', 'EMBEDDED_OPTS', 'END_MARK', 'opt', 'Config', 'config_fields', 'describe',
+           'nearest', 'resolve_device', 'check_value', 'coerce', 'Rule', 'rule', 'check_rules', 'rules_table',
+           'MetaParamsWarning', 'meta_types_for', 'takes_meta_steps', 'lr_needs_unrolled', 'one_meta_budget',
+           'meta_steps_need_meta', 'phi_from_is_fixed', 'test_subsample_positive', 'meta_needs_data',
+           'low_precision_needs_cuda', 'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone', 'modes_alone',
+           'test_needs_run', 'groups_ordered', 'micro_within_batch', 'download_cifar_only', 'device_exists',
+           'low_precision_on_cuda', 'list_presets', 'load_preset', 'AliasWarning', 'resolve_aliases', 'aliases_table',
+           'parse_opts', 'merge_options', 'get_config', 'config_to_yaml', 'run_identity', 'config_from_dict',
+           'load_config', 'resolve_meta_freq', 'meta_schedule', 'meta_steps_at', 'check_meta_count']
 
 # %% ../nbs/01_config.ipynb #e907aedf
 MetaMode = Literal['first_order', 'unrolled', 'implicit', 'forward', 'forward_random', 'replay']
@@ -224,6 +224,8 @@ def resolve_device(device: str):
     return d
 
 # %% ../nbs/01_config.ipynb #f6aa4505
+BOOL_WORDS = dict(true=True, yes=True, on=True, false=False, no=False, off=False)
+
 def _check(key, v, tp):
     "Return `v` converted to type `tp`, or raise `ConfigError` naming `key`."
     def bad(what): raise ConfigError(f'{key}={v!r}: expected {what}')
@@ -233,16 +235,20 @@ def _check(key, v, tp):
         if v is None:
             if type(None) in a: return None
             bad(_type_name(tp))
-        for t in a:
-            if t is type(None): continue
+        kinds = [t for t in a if t is not type(None)]
+        if len(kinds) == 1: return _check(key, v, kinds[0])   # its own message: a finite number, a valid choice, ...
+        for t in kinds:
             try: return _check(key, v, t)
             except ConfigError: pass
         bad(_type_name(tp))
     if o is Literal:
+        if 'on' in a and 'off' in a and isinstance(v, (bool, str)) and str(v).lower() in BOOL_WORDS:
+            v = 'on' if BOOL_WORDS[str(v).lower()] else 'off'   # a switch: yes / true / on, no / false / off
         if v in a: return v
         raise ConfigError(f'{key}={v!r}: not a valid choice; {_suggest(v, a)}')
     if tp is bool:
         if isinstance(v, bool): return v
+        if isinstance(v, str) and v.lower() in BOOL_WORDS: return BOOL_WORDS[v.lower()]   # YAML 1.1's words for booleans
         bad('true or false')
     if tp is int:
         if isinstance(v, int) and not isinstance(v, bool): return v
@@ -344,12 +350,19 @@ def _takes(tp, kind) -> bool:
     if o is Literal: return any(type(x) is kind for x in a)
     return tp is kind
 
+def _words_only(tp) -> bool:
+    "Whether option type `tp` takes only words (a string, a choice of strings, or null)."
+    o, a = get_origin(tp), get_args(tp)
+    if o is Union: return all(t is type(None) or _words_only(t) for t in a)
+    return tp is str or o is Literal and all(isinstance(x, str) for x in a)
+
 def _yaml_value(key, s):
-    "The command-line string `s` read as YAML for option `key`, except that YAML 1.1's yes / no / on / off stay words where the option takes words, not booleans."
-    try: v = yaml.safe_load(s)
-    except yaml.YAMLError: return s
+    "The command-line string `s` read as YAML for option `key` (`yaml_load`: only true / false are booleans); an option of words keeps `s` as written (null: none where it may be none)."
     tp = FIELDS_[key][0] if key in FIELDS_ else None
-    return s if isinstance(v, bool) and tp is not None and _takes(tp, str) and not _takes(tp, bool) else v
+    none = s in ('null', 'Null', 'NULL', '~', '') and get_origin(tp) is Union and type(None) in get_args(tp)
+    if tp is not None and _words_only(tp) and not none: return s   # run_name=0x10 stays 0x10, off stays off
+    try: return yaml_load(s)
+    except yaml.YAMLError: return s
 
 def coerce(key, s: str):
     "Parse the command-line string `s` for option `key` (YAML scalars, lists, mappings, null; words kept as words for a choice or string option) and check it."
@@ -564,7 +577,7 @@ def load_preset(kind, name) -> dict:
     if name not in names:
         key = dict(data='dataset').get(kind, kind)
         raise ConfigError(f'{key}={name!r}: unknown {kind} preset; {_suggest(name, names)}')
-    d = yaml.safe_load((_preset_dir(kind) / f'{name}.yaml').read_text()) or {}
+    d = yaml_load((_preset_dir(kind) / f'{name}.yaml').read_text()) or {}
     out = {}
     for k, v in d.items():
         try: out[k] = check_value(k, v)

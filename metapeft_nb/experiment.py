@@ -4,7 +4,7 @@
 
 # %% ../nbs/80_experiment.ipynb #b7d0776d
 from __future__ import annotations
-import argparse, json, os, sys, warnings
+import argparse, functools, json, os, sys, threading, warnings
 from . import __version__
 from .io import MetapeftError, UsageError, ConfigError, DataError, error_table, read_yaml
 from .config import get_config, config_to_yaml, config_from_dict, list_presets, describe, Config, nearest, merge_options, parse_opts
@@ -220,17 +220,23 @@ class _ClosedPipeQuiet:
         except (OSError, ValueError, AttributeError): pass
     def __getattr__(self, k): return getattr(self.stream, k)
 
+def _quiet_event_thread(before, args):
+    "Threads' uncaught errors as `before` shows them, but for a disk error in TensorBoard's writer thread: the run stops on it with one line."
+    if isinstance(args.exc_value, OSError) and type(args.thread).__module__.startswith('tensorboard.'): return
+    before(args)
+
+# %% ../nbs/80_experiment.ipynb #602d9111
 def main(argv=None) -> int:
     "Entry point of `metapeft`: 0, or `SystemExit` after one line on standard error (2 bad input, 1 a failed run, 130 interrupted)."
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = '--debug' in argv or os.environ.get('METAPEFT_DEBUG', '0') not in ('', '0')
     argv = [a for a in argv if a != '--debug']
-    out = sys.stdout
+    out, hook = sys.stdout, threading.excepthook
     with warnings.catch_warnings():   # restores the warning machinery afterwards (main is also called in-process)
-        if not debug: warnings.showwarning = _warn
+        if not debug: warnings.showwarning = _warn; threading.excepthook = functools.partial(_quiet_event_thread, hook)
         sys.stdout = _ClosedPipeQuiet(out)   # a closed pipe ends the output quietly, never the work
         try: return _main(argv, debug)
-        finally: sys.stdout = out
+        finally: sys.stdout, threading.excepthook = out, hook
 
 # %% ../nbs/80_experiment.ipynb #9f186ba1
 def _main(argv, debug) -> int:

@@ -4,16 +4,17 @@
 
 # %% ../nbs/00_io.ipynb #e2897283
 from __future__ import annotations
-import contextlib, errno, hashlib, json, os, secrets, stat, sys
+import contextlib, errno, hashlib, json, os, re, secrets, stat, sys
+import yaml
 from pathlib import Path
 from typing import Callable, Optional, Union
 
 # %% auto #0
 __all__ = ['ERRORS', 'YAML_MAX_VALUES', 'MetapeftError', 'InputError', 'ConfigError', 'DataError', 'FormatError', 'FolderError',
-           'UsageError', 'RunError', 'WriteError', 'LockError', 'error_table', 'write_error', 'atomic_write',
-           'atomic_write_text', 'atomic_write_json', 'torch_bytes', 'atomic_save', 'read_bytes', 'read_yaml',
-           'read_json', 'load_torch', 'load_safetensors', 'checkpoint_files', 'save_verified', 'load_verified',
-           'open_nofollow', 'own_dir', 'check_name', 'FolderLock']
+           'UsageError', 'RunError', 'WriteError', 'LockError', 'error_table', 'write_error', 'writing', 'atomic_write',
+           'atomic_write_text', 'atomic_write_json', 'torch_bytes', 'atomic_save', 'read_bytes', 'Yaml12Loader',
+           'yaml_load', 'read_yaml', 'read_json', 'load_torch', 'load_safetensors', 'checkpoint_files', 'save_verified',
+           'load_verified', 'open_nofollow', 'own_dir', 'check_name', 'FolderLock']
 
 # %% ../nbs/00_io.ipynb #06ebea89
 class MetapeftError(Exception):
@@ -67,6 +68,12 @@ _WHY = {errno.ENOSPC: 'no space left on the device', errno.EROFS: 'the file syst
 def write_error(path, e: OSError) -> WriteError:
     "The one-line `WriteError` for an `OSError` raised while writing `path`."
     return WriteError(f'cannot write {path}: {_WHY.get(e.errno, e.strerror or str(e))}')
+
+@contextlib.contextmanager
+def writing(path):
+    "Code that writes `path` by other means than `atomic_write` (TensorBoard's event files): an `OSError` becomes the one-line `WriteError`."
+    try: yield
+    except OSError as e: raise write_error(path, e) from None
 
 def _write_bytes(path: Path, data: bytes):
     "Create `path` (it must not exist), write `data` and flush it to the disk: the one place files are written."
@@ -128,10 +135,20 @@ def _expanded_size(v, limit: int = YAML_MAX_VALUES) -> int:
         elif isinstance(x, (list, tuple)): todo.extend(x)
     return n
 
+# %% ../nbs/00_io.ipynb #33b299b2
+class Yaml12Loader(yaml.SafeLoader):
+    "`yaml.SafeLoader` with YAML 1.2's booleans: only true / false; yes, no, on, off stay the words written."
+Yaml12Loader.yaml_implicit_resolvers = {c: [(t, r) for t, r in rs if t != 'tag:yaml.org,2002:bool']
+                                        for c, rs in Yaml12Loader.yaml_implicit_resolvers.items()}
+Yaml12Loader.add_implicit_resolver('tag:yaml.org,2002:bool', re.compile(r'^(?:true|True|TRUE|false|False|FALSE)$'), list('tTfF'))
+
+def yaml_load(text: str):
+    "YAML as `yaml.safe_load` reads it, but with only true / false as booleans (`Yaml12Loader`)."
+    return yaml.load(text, Yaml12Loader)
+
 def read_yaml(path, what: str = 'YAML file', kind=dict):
-    "The content of a YAML file, which must be a `kind` (a mapping by default); else a `FormatError`."
-    import yaml
-    try: v = yaml.safe_load(read_bytes(path, what).decode('utf-8'))
+    "The content of a YAML file (`yaml_load`), which must be a `kind` (a mapping by default); else a `FormatError`."
+    try: v = yaml_load(read_bytes(path, what).decode('utf-8'))
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise FormatError(f'{path}: not valid YAML ({str(e).splitlines()[0]}); is the {what} truncated?') from None
     if v is None and kind is dict: v = {}

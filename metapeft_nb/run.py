@@ -13,11 +13,11 @@ import numpy as np
 import torch, torch.nn as nn
 import metapeft_nb
 from .io import (MetapeftError, RunError, ConfigError, DataError, FormatError, FolderError, FolderLock, write_error,
-                            atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files, load_safetensors, own_dir)
+                            atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files, load_safetensors, own_dir, writing)
 from .config import Config, config_to_yaml, load_config, meta_steps_at, takes_meta_steps, resolve_device, run_identity, rule, check_rules
-from .data.longtail import class_counts, groups_from_config, MetaSplit, meta_split
+from .data.longtail import class_counts, groups_from_config, MetaSplit, meta_split, stratified_subsample
 from .data.datasets import build_dataset, read_image, IMG_EXT
-from .data.loaders import DataLoaders, Stream, StreamView, plain_transform, test_transform
+from .data.loaders import DataLoaders, Stream, StreamView, plain_transform, test_transform, tte_transform, stream_seed
 from .backbones import create_backbone
 from .peft.model import build_peft_model, save_adapter, load_adapter, param_table
 from .peft.metaparams import slot_key
@@ -32,11 +32,11 @@ from .evaluate import predict, compute_metrics, results_table, compare_table, HE
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'EARLY_FILES', 'COMPANIONS', 'REPLACED', 'config_hash', 'run_dir', 'folder_state', 'clear_run',
-           'set_aside', 'put_back', 'drop_stale_tmp', 'drop_replaced', 'finished_results', 'provenance',
+           'set_aside', 'put_back', 'drop_stale_tmp', 'drop_replaced', 'finished_results', 'provenance', 'backbone_of',
            'seed_everything', 'build', 'adapter_phi', 'phi_source', 'fix_phi_', 'params_of', 'evaluate_model',
            'meta_trajectory', 'run_split', 'meta_split_not_empty', 'save_predictions', 'hparam_values', 'log_test',
-           'save_figures', 'make_trainer', 'run', 'retrain_config', 'run_retrained', 'load_run', 'test_run',
-           'predict_images', 'export_merged']
+           'save_figures', 'make_trainer', 'run', 'retrain_config', 'run_retrained', 'RunData', 'model_of_run',
+           'recorded_test_data', 'load_run', 'test_run', 'predict_images', 'export_merged']
 
 # %% ../nbs/75_run.ipynb #e2d81dd5
 RUN_FILES = ('config.yaml', 'split.json', 'tensorboard', *(p.name for p in checkpoint_files('train_state.pt')), 'adapter',
@@ -153,6 +153,13 @@ def provenance(device='cpu') -> dict:
                 device_name=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else platform.processor() or platform.machine(),
                 time=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
 
+# %% ../nbs/75_run.ipynb #becac62f
+def backbone_of(cfg: Config):
+    "The backbone `cfg` names, at its resolution and drop-path rate (weights: the hub's cache, a local file or the packaged ones)."
+    kw = {'img_size': cfg.resolution} if cfg.resolution else {}
+    if cfg.drop_path: kw['drop_path_rate'] = cfg.drop_path
+    return create_backbone(cfg.backbone, pretrained=cfg.pretrained, seed=cfg.seed, **kw)
+
 # %% ../nbs/75_run.ipynb #7bee3d37
 def seed_everything(seed: int):
     "Seed Python's, NumPy's and torch's global generators (a run does this once, at its start)."
@@ -199,9 +206,7 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
     "Backbone, data, head, model, loss, optimiser and meta schedule of `cfg` (see above)."
     device = resolve_device(cfg.device) if device is None else torch.device(device)
     phi = phi if phi is not None or not cfg.phi_from else phi_source(cfg.phi_from)   # a bad source fails before anything loads
-    kw = {'img_size': cfg.resolution} if cfg.resolution else {}
-    if cfg.drop_path: kw['drop_path_rate'] = cfg.drop_path
-    backbone = model.backbone if model is not None else create_backbone(cfg.backbone, pretrained=cfg.pretrained, seed=cfg.seed, **kw)
+    backbone = model.backbone if model is not None else backbone_of(cfg)
     data = DataLoaders.from_config(cfg, backbone.img_size, backbone.mean, backbone.std, split=split, device=device)
     C, steps = len(data.classes), len(data['main'])
     meta_at = meta_steps_at(cfg, steps)   # too few meta steps: refused before the head's cache or any run file is written
@@ -226,7 +231,7 @@ def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
         meta = MetaLearner(model, opt, loss, data['meta_train'], data['meta_val'], class_counts(data['meta_val'].view.labels, C),
                            mode=cfg.meta_mode, at=meta_at, meta_lr=cfg.meta_lr, inner_steps=cfg.meta_inner_steps,
                            grad_clip=cfg.grad_clip, options=o, seed=cfg.seed)   # the seed draws forward_random's directions
-    return SimpleNamespace(cfg=cfg, device=device, backbone=backbone, data=data, num_classes=C, model=model, loss=loss, opt=opt, meta=meta)
+    return SimpleNamespace(cfg=cfg, device=device, backbone=backbone, data=data, classes=data.classes, num_classes=C, model=model, loss=loss, opt=opt, meta=meta)
 
 # %% ../nbs/75_run.ipynb #46c39d61
 def adapter_phi(path) -> tuple:
@@ -369,12 +374,13 @@ def log_test(folder: Path, cfg: Config, metrics: dict, figs: dict, step: int):
     from torch.utils.tensorboard import SummaryWriter
     from torch.utils.tensorboard.summary import hparams
     scores = {f'test/{k}': float(metrics[k]) for k in HEADLINE if metrics.get(k) is not None}
-    w = SummaryWriter(str(own_dir(folder / 'tensorboard')))
-    try:
-        for k, v in scores.items(): w.add_scalar(k, v, step)
-        for s in hparams(hparam_values(cfg), scores): w.file_writer.add_summary(s)
-        for name, fig in figs.items(): w.add_figure(f'figures/{name}', fig, step, close=False)
-    finally: w.close()
+    with writing(folder / 'tensorboard'):   # a full disk, here or in TensorBoard's writer thread: one line
+        w = SummaryWriter(str(own_dir(folder / 'tensorboard')))
+        try:
+            for k, v in scores.items(): w.add_scalar(k, v, step)
+            for s in hparams(hparam_values(cfg), scores): w.file_writer.add_summary(s)
+            for name, fig in figs.items(): w.add_figure(f'figures/{name}', fig, step, close=False)
+        finally: w.close()
 
 def save_figures(folder: Path, results: dict, confusion, log: Callable = print) -> dict:
     "Draw the run's figures and write them into `figures/`; {name: Figure} (empty, with one line said, when drawing fails)."
@@ -441,7 +447,8 @@ def run(cfg: Config, # the configuration (`Config(...)`, `get_config`, `load_con
         model=None, # a `PeftModel` to train instead of building one from `cfg` (it must be the one `cfg` describes)
        ) -> dict:
     "Train and test `cfg`, or report it if its folder holds it finished; write and return the results. Under torchrun: every rank trains."
-    if cfg.test_only or cfg.test_train: return test_run(cfg.model_dir, train=cfg.test_train, tte=True if cfg.tte else None, log=log)
+    if cfg.test_only or cfg.test_train: return test_run(cfg.model_dir, train=cfg.test_train, tte=True if cfg.tte else None, log=log,
+                                                        root=cfg.root)   # root: where the test data moved
     if cfg.retrain == 'all' and takes_meta_steps(cfg): return run_retrained(cfg, fault, log, model)
     check_rules(cfg, {})   # the device
     if dist_env()['world_size'] > 1 and cfg.use_meta and cfg.meta_mode in TRACKED_MODES:
@@ -515,9 +522,51 @@ def run_retrained(cfg: Config, fault=None, log: Callable = print, model=None) ->
         + f'\n\ntraining {t1:.1f} s + {t2:.1f} s: {both["cost_full_runs"]:.2f} plain full-set runs; runs: {first["run"]}, {second["run"]}')
     return {**second, 'retrain': both}
 
+# %% ../nbs/75_run.ipynb #8576e284
+class RunData:
+    "What testing a finished run needs of its data: the test stream, and the class names and training counts the run recorded."
+    def __init__(self, test: Stream, classes: list, train_counts):
+        self.streams, self.classes, self.train_counts = dict(test=test), list(classes), torch.as_tensor(train_counts)
+    def __getitem__(self, name): return self.streams[name]
+    def __contains__(self, name): return name in self.streams
+
+def _recorded(folder: Path) -> dict:
+    "A finished run's record of its data (`results.json`): the class names and training counts."
+    rec = read_json(folder / 'results.json', 'results file') if (folder / 'results.json').exists() else None
+    if not isinstance(rec, dict) or not isinstance(rec.get('classes'), list) or not isinstance(rec.get('train_counts'), list):
+        raise FolderError(f'{folder}: the run has not finished (no class names in results.json); run its command again to finish it')
+    return rec
+
+def model_of_run(cfg: Config, classes: list, device=None, phi: Optional[SimpleNamespace] = None) -> SimpleNamespace:
+    "The backbone and `PeftModel` `cfg` describes for these classes, built without reading an image (a run's adapter goes on top)."
+    device = resolve_device(cfg.device) if device is None else torch.device(device)
+    backbone, C = backbone_of(cfg), len(classes)
+    head = head_from_config(cfg, backbone.embed_dim, C, generator=torch.Generator().manual_seed(cfg.seed))
+    model = build_peft_model(cfg, C, head, backbone, phi and phi.types).to(device)
+    if phi is not None: fix_phi_(model, phi)
+    return SimpleNamespace(cfg=cfg, device=device, backbone=backbone, data=None, classes=list(classes), num_classes=C, model=model)
+
+def recorded_test_data(cfg: Config, rec: dict, backbone) -> Optional[RunData]:
+    "The test set `cfg` names (at its `root`) as a run's test stream, its class names checked against the run's `rec`; None without one."
+    test = build_dataset(cfg, 'test')
+    if test is None: return None
+    if list(test.classes) != rec['classes']:
+        few = lambda c: ', '.join(map(str, c[:5])) + (', ...' if len(c) > 5 else '')
+        raise DataError(f'{cfg.root or cfg.dataset}: its test classes ({few(list(test.classes))}) are not the {len(rec["classes"])} '
+                        f'the run learned ({few(rec["classes"])}); give root=<the folder of this run\'s test data>')
+    res, m, s = cfg.resolution or backbone.img_size, backbone.mean, backbone.std
+    tf = tte_transform(res, m, s, cfg.tte_mode, cfg.tte_expand, cfg.tte_randaug_times) if cfg.tte else test_transform(res, m, s)
+    idx = None if cfg.test_per_class is None else stratified_subsample(test.labels, cfg.test_per_class)   # as DataLoaders does
+    stream = Stream(StreamView(test, idx, tf), cfg.test_batch_size or cfg.batch_size, 'sequential', stream_seed(cfg.seed, 'test'),
+                    False, False, cfg.num_workers, 'test')
+    return RunData(stream, rec['classes'], rec['train_counts'])
+
 # %% ../nbs/75_run.ipynb #c362c54e
-def load_run(folder, device=None, tte: Optional[bool] = None) -> SimpleNamespace:
+def load_run(folder, device=None, tte: Optional[bool] = None,
+             data: str = 'all', # what of its data to read: all (training data too), test (the test set alone) or none (the model alone)
+             root=None) -> SimpleNamespace: # the data's folder where it moved (default: the one the run recorded)
     "The objects of a finished run, with its adapter loaded (`tte` overrides the saved config's test-time ensemble)."
+    if data not in ('all', 'test', 'none'): raise ConfigError(f'data={data!r}: all, test or none')
     if not folder: raise ConfigError('no run folder given: name a finished run (model_dir=runs/...)')
     folder = Path(folder)
     if not folder.is_dir(): raise FolderError(f'{folder}: no such run folder')
@@ -525,19 +574,27 @@ def load_run(folder, device=None, tte: Optional[bool] = None) -> SimpleNamespace
     if not (folder / 'adapter' / 'adapter.safetensors').exists():
         raise FolderError(f'{folder}: the run has not finished (no adapter/adapter.safetensors); run its command again to resume it')
     cfg = load_config(folder / 'config.yaml', complete=True)
-    if tte is not None: cfg = replace(cfg, tte=tte)
-    split = MetaSplit.from_dict(read_json(folder / 'split.json', 'split file')) if (folder / 'split.json').exists() else None
+    cfg = replace(cfg, head_init='none', meta_min_steps=0, tte=cfg.tte if tte is None else tte,   # a finished run is loaded whatever its budget
+                  root=cfg.root if root is None else str(root))
     phi = None
     if cfg.phi_from:   # its φ is in its own adapter: the run it came from need not be there any more
         types, tensors = adapter_phi(folder / 'adapter' / 'adapter.safetensors')
         phi = SimpleNamespace(folder=folder, types=types, phi=tensors, prune_threshold=0.0, rank_threshold=cfg.rank_threshold)
-    b = build(replace(cfg, head_init='none', meta_min_steps=0), split, device, phi=phi)   # a finished run is loaded whatever its budget
+    if data != 'all':
+        rec = _recorded(folder)
+        b = model_of_run(cfg, rec['classes'], device, phi)
+        if data == 'test': b.data = recorded_test_data(cfg, rec, b.backbone)
+    if data == 'all' or b.data is None and data == 'test':   # a data set given without a test set tested on its meta_val split
+        split = MetaSplit.from_dict(read_json(folder / 'split.json', 'split file')) if (folder / 'split.json').exists() else None
+        b = build(cfg, split, device, phi=phi)
     load_adapter(b.model, folder / 'adapter')   # a FormatError for a truncated, foreign or mismatched adapter
     return b
 
-def test_run(folder, train: bool = False, tte: Optional[bool] = None, log: Callable = print) -> dict:
+# %% ../nbs/75_run.ipynb #469e792c
+def test_run(folder, train: bool = False, tte: Optional[bool] = None, log: Callable = print,
+             root=None) -> dict: # the data's folder where it moved (default: the one the run recorded)
     "Metrics of a finished run on its test set (or its training set with the test transform)."
-    b = load_run(folder, tte=tte)
+    b = load_run(folder, tte=tte, data='all' if train else 'test', root=root)
     if train:
         main = b.data['main']
         view = StreamView(main.view.ds, None, test_transform(b.cfg.resolution or b.backbone.img_size, b.backbone.mean, b.backbone.std))
@@ -562,7 +619,7 @@ def predict_images(folder, # a run folder
                    images, # image files and/or folders of images
                    topk: int = 3, batch_size: int = 64, b: Optional[SimpleNamespace] = None) -> list:
     "`[{'path', 'label', 'prob', 'top': [(class, prob), ...]}]` for each image, in order; `{'path', 'error'}` for one that cannot be read."
-    b = b or load_run(folder)
+    b = b or load_run(folder, data='none')   # the model alone: no image of the run's data is read
     res = b.cfg.resolution or b.backbone.img_size
     tf = test_transform(res, b.backbone.mean, b.backbone.std)
     paths, out = _image_paths(images), []
@@ -574,9 +631,9 @@ def predict_images(folder, # a run folder
             except DataError as e: got.append(dict(path=str(p), error=str(e)))   # the others are still classified
         read = [k for k, x in enumerate(got) if isinstance(x, torch.Tensor)]
         if read:
-            pv, pi = b.model(torch.stack([got[k] for k in read]).to(b.device)).float().softmax(1).cpu().topk(min(topk, len(b.data.classes)), 1)
+            pv, pi = b.model(torch.stack([got[k] for k in read]).to(b.device)).float().softmax(1).cpu().topk(min(topk, len(b.classes)), 1)
             for k, v, ix in zip(read, pv, pi):
-                top = [(b.data.classes[j], round(float(q), 4)) for q, j in zip(v, ix)]
+                top = [(b.classes[j], round(float(q), 4)) for q, j in zip(v, ix)]
                 got[k] = dict(path=str(chunk[k]), label=top[0][0], prob=top[0][1], top=top)
         out += got
     return out
@@ -599,11 +656,11 @@ def export_merged(folder, # a run folder
     from safetensors.torch import save
     from metapeft_nb.peft.model import merge_and_unload
     out = Path(out_dir); _export_target(out, overwrite, folder)
-    b = b or load_run(folder, device='cpu')
+    b = b or load_run(folder, device='cpu', data='none')
     merged = merge_and_unload(b.model)
     lib_model = merged.clip if merged.kind == 'open_clip' else merged.model
     plain = lambda m: {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}
     atomic_write(out / 'backbone.safetensors', save(plain(lib_model), metadata=dict(library=merged.kind, backbone=b.cfg.backbone)))
     atomic_write(out / 'head.safetensors', save(plain(b.model.head), metadata=dict(classifier=b.cfg.classifier, scale=str(b.cfg.scale))))
-    atomic_write_text(out / 'classes.json', json.dumps(b.data.classes))
+    atomic_write_text(out / 'classes.json', json.dumps(b.classes))
     return out / 'backbone.safetensors'

@@ -4,17 +4,17 @@
 
 # %% ../nbs/82_sweep.ipynb #e16c2d2e
 from __future__ import annotations
-import csv, itertools, json, os, re, signal, subprocess, sys, time
+import csv, itertools, json, os, re, shutil, signal, subprocess, sys, time
 from pathlib import Path
 from typing import Callable, Optional
-from .io import (ConfigError, FormatError, RunError, FolderLock, LockError, MetapeftError, open_nofollow, check_name,
+from .io import (ConfigError, FolderError, FormatError, RunError, FolderLock, LockError, MetapeftError, open_nofollow, check_name,
                             atomic_write_json, atomic_write_text, read_yaml, read_json, own_dir)
 from .config import nearest
 
 # %% auto #0
 __all__ = ['SWEEP_KEYS', 'EXECUTORS', 'PARAM_TYPES', 'SUMMARY_METRICS', 'expand_grid', 'check_sweep', 'load_sweep', 'run_status',
-           'notebook_parameters', 'type_error', 'point_error', 'papermill_args', 'end_leftover', 'PointJob',
-           'make_executor', 'run_sweep', 'collect', 'sweep_cli']
+           'notebook_parameters', 'type_error', 'point_error', 'papermill_args', 'kernel_env', 'clear_runtime',
+           'end_leftover', 'PointJob', 'make_executor', 'as_declared', 'run_sweep', 'collect', 'sweep_cli']
 
 # %% ../nbs/82_sweep.ipynb #1601dc31
 SWEEP_KEYS = dict(notebook=str, out_dir=str, parallel=int, base=dict, grid=dict, runs=list, timeout=(int, float),
@@ -138,11 +138,22 @@ def papermill_args(notebook, folder: Path, timeout=None) -> list:
             '--no-progress-bar', '--cwd', str(Path(notebook).parent)]
     return args + (['--execution-timeout', str(int(timeout))] if timeout else [])
 
+def kernel_env(out_dir: Path) -> dict:
+    "The environment of a point's papermill: the temporary and Jupyter runtime folders (the kernels' connection files) inside the sweep folder."
+    rt = str(own_dir(Path(out_dir) / '.runtime'))
+    return {**os.environ, 'TMPDIR': rt, 'JUPYTER_RUNTIME_DIR': rt}
+
+def clear_runtime(out_dir: Path):
+    "Remove what killed kernels left in the sweep folder's `.runtime/` (under the sweep's lock: none of its kernels runs)."
+    for f in own_dir(Path(out_dir) / '.runtime').iterdir():
+        if f.is_dir() and not f.is_symlink(): shutil.rmtree(f)
+        else: f.unlink()
+
 def _launch_local(notebook, folder: Path, timeout):
     "Start one point's papermill process (in its own session, killed with the sweep); returns (process, log file)."
     log = open_nofollow(folder / 'papermill.log', 'w')
     cmd = [sys.executable, '-c', _DIE_WITH_PARENT, str(os.getpid()), *papermill_args(notebook, folder, timeout)]
-    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True), log
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=kernel_env(folder.parent)), log
 
 # %% ../nbs/82_sweep.ipynb #55dcc669
 def _alive(pid) -> bool:
@@ -174,7 +185,8 @@ class PointJob:
     def __call__(self) -> int:
         folder = Path(self.folder)
         with open_nofollow(folder / 'papermill.log', 'a') as log:
-            r = subprocess.run([sys.executable, *papermill_args(self.notebook, folder, self.timeout)], stdout=log, stderr=subprocess.STDOUT)
+            r = subprocess.run([sys.executable, *papermill_args(self.notebook, folder, self.timeout)], stdout=log, stderr=subprocess.STDOUT,
+                               env=kernel_env(folder.parent))
         if r.returncode: raise RuntimeError(f'papermill exited with status {r.returncode}')
         return r.returncode
     def checkpoint(self, *args, **kwargs):
@@ -214,8 +226,15 @@ def _finish(folder: Path, ok: bool, log, **kw) -> dict:
     return st
 
 # %% ../nbs/82_sweep.ipynb #0ff088f6
+def as_declared(params: dict, known: dict) -> dict:
+    "A point's values, with YAML 1.1's words for booleans (yes, no, on, off) read as booleans where the notebook's parameter is a bool."
+    from metapeft_nb.config import BOOL_WORDS
+    word = lambda k, v: known.get(k) == 'bool' and isinstance(v, str) and v.lower() in BOOL_WORDS
+    return {k: BOOL_WORDS[v.lower()] if word(k, v) else v for k, v in params.items()}
+
 def _prepare(spec, run, out_dir: Path, known: dict, log) -> Optional[Path]:
     "Write the point's parameters and status; None when its check failed (it is recorded failed)."
+    run = {**run, 'params': as_declared(run['params'], known)}
     folder = out_dir / run['name']
     existed = folder.exists() and not folder.is_symlink()
     own_dir(folder)   # a link planted as a point's folder is refused, never written through
@@ -234,7 +253,8 @@ def _local(spec, todo, out_dir, known, parallel, log):
             while todo and len(active) < parallel:
                 r = todo.pop(0); folder = _prepare(spec, r, out_dir, known, log)
                 if folder is None: continue
-                proc, fh = _launch_local(spec['notebook'], folder, spec.get('timeout'))
+                try: proc, fh = _launch_local(spec['notebook'], folder, spec.get('timeout'))
+                except FolderError as e: _finish(folder, False, log, error=f'FolderError: {e}'); continue   # a link at its log: this point fails, the others run
                 _set_status(folder, pid=proc.pid); active.append((folder, proc, fh)); log(f'  started {r["name"]} (pid {proc.pid})')
             time.sleep(0.2)
             for item in [a for a in active if a[1].poll() is not None]:
@@ -271,6 +291,7 @@ def run_sweep(spec, # a sweep dict, or the path of its YAML file
     extra = sorted({k for r in runs for k in r['params']} - set(known))
     if extra: raise ConfigError(f'{spec["notebook"]}: no parameter {extra[0]!r}; its parameters: {", ".join(known)}')
     with FolderLock(out_dir, 'sweep folder'):
+        clear_runtime(out_dir)   # connection files of kernels an earlier sweep's kill left
         todo = [r for r in runs if run_status(out_dir / r['name']) != 'done']
         where = spec.get('executor', 'local')
         log(f'sweep: {len(runs)} points, {len(runs) - len(todo)} done, {len(todo)} to run ({where}'

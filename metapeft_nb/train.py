@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable, Optional
 import numpy as np
 import torch, torch.nn as nn
-from .io import ConfigError, FormatError, RunError, save_verified, load_verified, load_torch, torch_bytes, own_dir
+from .io import ConfigError, FormatError, RunError, save_verified, load_verified, load_torch, torch_bytes, own_dir, writing
 from .optim import PeftOptimizer
 from .meta.horizon import Replay, Tangents
 from .meta.learner import MetaLearner
@@ -196,16 +196,19 @@ Trainer.state_path = property(_state_path)
 Trainer.save_checkpoint, Trainer.maybe_resume, Trainer._checked_state = _save_checkpoint, _maybe_resume, _checked_state
 
 # %% ../nbs/60_train.ipynb #8e51dd79
-def _log_scalar(self, tag, value, step=None):
-    if self._writer is not None: self._writer.add_scalar(tag, value, self.step if step is None else step)
+def _log_scalar(self, tag, value, step=None):   # a full disk in TensorBoard's writer thread: the one line of any full disk
+    if self._writer is not None:
+        with writing(self._writer.log_dir): self._writer.add_scalar(tag, value, self.step if step is None else step)
 
 def _open_writer_(self):
     if self.folder is not None and self.tensorboard and self.write and self._writer is None:
         from torch.utils.tensorboard import SummaryWriter
-        self._writer = SummaryWriter(str(own_dir(self.folder / 'tensorboard')), purge_step=self.step or None)
+        with writing(self.folder / 'tensorboard'): self._writer = SummaryWriter(str(own_dir(self.folder / 'tensorboard')), purge_step=self.step or None)
 
 def _close(self):
-    if self._writer is not None: self._writer.close(); self._writer = None
+    w, self._writer = self._writer, None
+    if w is not None:
+        with writing(w.log_dir): w.close()
 
 Trainer.log_scalar, Trainer._open_writer, Trainer.close = _log_scalar, _open_writer_, _close
 

@@ -21,8 +21,8 @@ __all__ = ['CIFAR_SPECS', 'LIST_FILES', 'LIST_NUM_CLASSES', 'FUSRS_CLASSES', 'IN
            'read_image', 'LTDataset', 'ArrayDataset', 'FileDataset', 'dataset_labels', 'TorchDataset', 'fingerprint',
            'RestrictedUnpickler', 'safe_unpickle', 'md5sum', 'verify_md5', 'read_cifar', 'make_cifar_folder',
            'cifar_dataset', 'read_split_list', 'names_from_paths', 'read_classnames', 'inat_label_map', 'list_dataset',
-           'shared_data_dir', 'image_folder_dataset', 'read_idx', 'fashion_mnist_dataset', 'digits_dataset',
-           'register_data', 'build_dataset', 'dataset_stats', 'format_stats']
+           'shared_data_dir', 'image_folder_dataset', 'write_image_folder', 'read_idx', 'fashion_mnist_dataset',
+           'digits_dataset', 'register_data', 'build_dataset', 'dataset_stats', 'format_stats']
 
 # %% ../../nbs/11_data.datasets.ipynb #8fdf04c6
 class DataNotFoundError(DataError, FileNotFoundError):
@@ -476,6 +476,19 @@ def image_folder_dataset(root, split:str='train', transform=None) -> FileDataset
         for f in sorted((sub / c).rglob('*')):
             if f.suffix.lower() in IMG_EXT: paths.append(str(f.relative_to(root))); labels.append(y)
     return FileDataset(root, paths, labels, classes, transform, name=f'image folder {root.name} {split}')
+
+# %% ../../nbs/11_data.datasets.ipynb #7f37891a
+def write_image_folder(root, # the folder to write `<class>/<k>.png` into (made if absent)
+                       counts: dict, # images a class: {class name: count}
+                       seed: int = 0, size: int = 20) -> Path:
+    "A small synthetic image folder for demonstrations and tests: each class's images its own grey-blue level, with noise."
+    g, root = np.random.default_rng(seed), Path(root)
+    for k, (c, m) in enumerate(counts.items()):
+        (root / c).mkdir(parents=True, exist_ok=True)
+        for j in range(m):
+            a = np.clip(g.normal(40 + 160 * k / max(1, len(counts) - 1), 30, (size, size, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(a).save(root / c / f'{j}.png')
+    return root
 
 # %% ../../nbs/11_data.datasets.ipynb #196d38cd
 FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']

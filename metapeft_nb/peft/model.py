@@ -24,8 +24,8 @@ from .metaparams import (METHODS, LORA_METHODS, SUPPORT, SlotKey, slot_key, modu
 
 # %% auto #0
 __all__ = ['HANDLERS', 'MODES', 'ADAPTER_FILE', 'CONFIG_FILE', 'ADAPTER_FORMAT', 'layer_range', 'slot_point', 'PeftModel',
-           'param_table', 'merge_and_unload', 'backbone_signature', 'adapter_state', 'save_adapter', 'AdapterMismatch',
-           'load_adapter', 'flora_lrs', 'slots_from_config', 'build_peft_model', 'load_peft_model']
+           'param_table', 'merge_and_unload', 'unusable_tensors', 'backbone_signature', 'adapter_state', 'save_adapter',
+           'AdapterMismatch', 'load_adapter', 'flora_lrs', 'slots_from_config', 'build_peft_model', 'load_peft_model']
 
 # %% ../../nbs/31_peft.model.ipynb #377a40d2
 def layer_range(partial, # None, [k] (last k), [s, e] (layers s..e-1), or an int k
@@ -394,6 +394,15 @@ def merge_and_unload(model:PeftModel, inplace:bool=False) -> ViTView:
 
 PeftModel.merge_and_unload = merge_and_unload
 
+# %% ../../nbs/31_peft.model.ipynb #74225e9c
+def unusable_tensors(tensors: dict, like: dict) -> list:
+    "What is wrong with tensors of the right names and shapes: an integer dtype where `like`'s is floating point, values that are not finite."
+    out = []
+    for k, t in tensors.items():
+        if like[k].is_floating_point() and not t.is_floating_point(): out.append(f'{k} is {t.dtype}, not floating point')
+        elif t.is_floating_point() and not torch.isfinite(t).all(): out.append(f'{k} holds {int((~torch.isfinite(t)).sum())} values that are not finite')
+    return out
+
 # %% ../../nbs/31_peft.model.ipynb #0e16eca6
 ADAPTER_FILE, CONFIG_FILE, ADAPTER_FORMAT = 'adapter.safetensors', 'config.yaml', 'metapeft_nb.adapter/1'
 
@@ -486,6 +495,8 @@ def load_adapter(model:PeftModel, folder, check_weights:bool=True) -> PeftModel:
     sd = model.state_dict()
     bad = [f'{n}: saved {tuple(t.shape)}, model {tuple(sd[n].shape)}' for n, t in tensors.items() if t.shape != sd[n].shape]
     if bad: raise AdapterMismatch(f'{path}: shapes differ: {"; ".join(bad[:6])}')
+    bad = unusable_tensors(tensors, sd)
+    if bad: raise AdapterMismatch(f'{path}: {"; ".join(bad[:4])}: the file was edited or damaged; train the run again (overwrite=True)')
     model.load_state_dict(tensors, strict=False)
     return model
 
