@@ -120,6 +120,13 @@ def main(argv=None):
         nb_page[rel.as_posix()] = pg
         if pg not in pages: fail(f'no page {pg} for notebook nbs/{rel}')
 
+    # 1b. a first markdown cell holds the title and the summary alone (nbdev drops whatever else it holds from the page)
+    for p in notebooks:
+        md = next((c for c in json.loads(p.read_text(encoding='utf-8'))['cells'] if c['cell_type'] == 'markdown'), None)
+        extra = [l for l in _src(md).splitlines() if l.strip() and not l.startswith(('# ', '>'))] if md else []
+        if extra: fail(f'nbs/{p.relative_to(nbs)}: its first markdown cell holds more than the title and the summary ({extra[0][:60]!r}...), '
+                       'which the page would lose: move it to a cell of its own')
+
     # 2. show_doc entries for every __all__ symbol
     import metapeft_nb
     syms_on_pages = {s for pg in parsed.values() for s in pg.syms}
