@@ -133,8 +133,10 @@ _DIE_WITH_PARENT = ("import ctypes, os, signal, sys\n"
                     "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])")
 
 def papermill_args(notebook, folder: Path, timeout=None) -> list:
-    "The arguments of `python` that run one point's notebook into its folder."
-    args = ['-m', 'papermill', str(notebook), str(folder / 'notebook.ipynb'), '-f', str(folder / 'params.yaml'),
+    "The arguments of `python` that run one point's notebook into its folder (where papermill would write through a link: refused)."
+    out = folder / 'notebook.ipynb'
+    if out.is_symlink(): raise FolderError(f'{out}: a symbolic link stands where the package writes its own file; it is not followed: remove it')
+    args = ['-m', 'papermill', str(notebook), str(out), '-f', str(folder / 'params.yaml'),
             '--no-progress-bar', '--cwd', str(Path(notebook).parent)]
     return args + (['--execution-timeout', str(int(timeout))] if timeout else [])
 
