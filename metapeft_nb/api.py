@@ -22,38 +22,59 @@ from .data.loaders import run_stream   # the batches a run draws, for a loop of 
 from .optim import lr_schedule         # the run's warm-up + cosine factor, for your LambdaLR
 
 # %% auto #0
-__all__ = ['PEFT_CONFIGS', 'PEFT_CONFIG_FILE', 'LoraConfig', 'AdapterConfig', 'PromptConfig', 'SSFConfig', 'SubsetConfig',
-           'as_view', 'get_peft_model', 'save_pretrained', 'disable_adapter', 'merge_adapter', 'unmerge_adapter', 'fit']
+__all__ = ['TARGETS', 'UNSUPPORTED', 'PEFT_CONFIGS', 'PEFT_CONFIG_FILE', 'LoraConfig', 'AdapterConfig', 'PromptConfig',
+           'SSFConfig', 'SubsetConfig', 'as_view', 'get_peft_model', 'save_pretrained', 'get_base_model', 'unload',
+           'get_nb_trainable_parameters', 'disable_adapter', 'merge_adapter', 'unmerge_adapter', 'fit']
 
 # %% ../nbs/77_api.ipynb #76da4785
 def _partial(layers, what: str):
     "`layers` (None, or consecutive layer indices) as the `partial` option; other lists are refused in one line."
     if layers is None: return None
     ls = sorted(int(l) for l in layers)
-    if ls != list(range(ls[0], ls[-1] + 1)): raise ConfigError(f'{what}: layers={list(layers)} must be consecutive (only LoraConfig takes any layers)')
+    if ls != list(range(ls[0], ls[-1] + 1)): raise ConfigError(f'{what}: layers={list(layers)} must be consecutive')
     return [ls[0], ls[-1] + 1]
 
 def _meta(meta) -> dict:
     return dict(use_meta=bool(meta), **({'meta_params': list(meta)} if meta else {}))
 
 # %% ../nbs/77_api.ipynb #67504fc2
+TARGETS = dict(q='q', k='k', v='v', out='out', mlp1='mlp1', mlp2='mlp2',              # the package's positions
+               proj='out', fc1='mlp1', fc2='mlp2',                                     # timm's module names
+               out_proj='out', c_fc='mlp1', c_proj='mlp2')                             # open_clip's (attn.out_proj, mlp.c_fc, mlp.c_proj)
+UNSUPPORTED = dict(bias='none', use_rslora=False, use_dora=False, rank_pattern=None, alpha_pattern=None, layers_to_transform=None)
+
 @dataclass
 class LoraConfig:
-    "LoRA: low-rank updates parallel to q, k, v, out, mlp1, mlp2 (rank `r`, scale `alpha / r`), at any layers."
-    r: int = 4                          # rank
-    alpha: Optional[float] = None       # the scale is alpha / r (None: alpha = 1)
-    positions: Sequence[str] = ('q', 'v') # among q, k, v, out, mlp1, mlp2
-    layers: Optional[Sequence[int]] = None  # None: every layer
-    init: str = 'standard'              # 'standard', or 'public' (the public code's fan-in = r)
-    meta: Sequence[str] = ('scale',)    # meta-learned types: scale, lr, rank
+    "peft's LoRA config: rank `r`, scaling `lora_alpha / r`, a LoRA slot at each of `target_modules` (None: q and v) in every layer."
+    r: int = 8                                          # rank
+    lora_alpha: float = 8                               # the scaling is lora_alpha / r
+    target_modules: Optional[Sequence[str]] = None      # q, k, v, out, mlp1, mlp2, or timm's / open_clip's names (proj, fc1, ...); None: q, v
+    lora_dropout: float = 0.0                           # dropout on a LoRA's input in training (0 only, for now)
+    modules_to_save: Optional[Sequence[str]] = None     # the head is always trained here (peft freezes it unless listed)
+    bias: str = 'none'; use_rslora: bool = False; use_dora: bool = False           # peft's, refused where set:
+    rank_pattern: Optional[dict] = None; alpha_pattern: Optional[dict] = None; layers_to_transform: Optional[Sequence[int]] = None
+    layers: Optional[Sequence[int]] = None              # the package's: consecutive layers (None: every layer)
+    init: str = 'standard'                              # 'standard', or 'public' (the public code's fan-in = r)
+    meta: Sequence[str] = ('scale',)                    # meta-learned types: scale, lr, rank
+    def __post_init__(self):
+        bad = next((k for k, v in UNSUPPORTED.items() if getattr(self, k) != v), None)
+        if bad: raise ConfigError(f'LoraConfig: {bad}={getattr(self, bad)!r} is not supported here (only {bad}={UNSUPPORTED[bad]!r})')
+        if self.lora_dropout: raise ConfigError(f'LoraConfig: lora_dropout={self.lora_dropout} is not available yet; use lora_dropout=0.0')
+        heads = [m for m in self.modules_to_save or () if m not in ('head', 'classifier', 'fc')]
+        if heads: raise ConfigError(f'LoraConfig: modules_to_save={list(self.modules_to_save)}: only the head is trained beside the LoRAs (it always is): drop {heads[0]!r}')
+        if isinstance(self.target_modules, str): raise ConfigError(f'LoraConfig: target_modules={self.target_modules!r}: give a list of names (a regular expression is not supported)')
+        for t in self.target_modules or ():
+            name = t.split('.')[-1]
+            if name in ('qkv', 'attn', 'in_proj'): raise ConfigError(f'LoraConfig: target_modules {t!r}: the fused q, k, v LoRA (one shared A) is not available yet; list q, k, v for a LoRA at each')
+            if name not in TARGETS: raise ConfigError(f'LoraConfig: target_modules {t!r} is not one of {", ".join(TARGETS)} (or attn.out_proj, mlp.c_fc, mlp.c_proj)')
+    def positions(self) -> list:
+        "The package's positions of `target_modules` (q, v when None), in the order given."
+        return list(dict.fromkeys(TARGETS[t.split('.')[-1]] for t in self.target_modules)) if self.target_modules else ['q', 'v']
     def options(self) -> dict:
-        "The package's options for this config (`lora`/`lora_mlp` where they fit, else FLoRA's one slot each)."
-        pos, o = tuple(self.positions), dict(lora_init=self.init, **_meta(self.meta))
-        if set(pos) <= {'q', 'v', 'mlp1', 'mlp2'} and len(pos) % 2 == 0 and {'q', 'v'} & set(pos) in (set(), {'q', 'v'}) and (
-                self.layers is None or sorted(self.layers) == list(range(min(self.layers), max(self.layers) + 1))):
-            return dict(o, lora='q' in pos, lora_mlp='mlp1' in pos, lora_rank=self.r, lora_alpha=self.alpha, partial=_partial(self.layers, 'LoraConfig'))
-        return dict(o, flora=True, flora_positions=list(pos), flora_rank=self.r, flora_alpha=self.alpha,
-                    flora_layers=None if self.layers is None else [int(l) for l in self.layers])
+        "The package's options for this config: `lora` slots at `positions()` with an explicit alpha."
+        pos = self.positions()
+        return dict(lora_init=self.init, **_meta(self.meta), lora=True, lora_mlp=False, lora_rank=self.r, lora_alpha=float(self.lora_alpha),
+                    lora_positions=None if pos == ['q', 'v'] else pos, partial=_partial(self.layers, 'LoraConfig'))
 
 # %% ../nbs/77_api.ipynb #cceefc02
 @dataclass
@@ -114,13 +135,14 @@ def as_view(model) -> tuple:
     if isinstance(model, str): return create_backbone(model, pretrained=True), model
     import open_clip, timm
     from open_clip.transformer import VisionTransformer as OpenClipViT
-    if isinstance(model, timm.models.vision_transformer.VisionTransformer):
-        from metapeft_nb.data.loaders import HALF_MEAN, HALF_STD
-        return ViTView(model, 'timm', HALF_MEAN, HALF_STD), None
-    if isinstance(model, (open_clip.CLIP, OpenClipViT)):
+    if isinstance(model, timm.models.vision_transformer.VisionTransformer):   # normalised as the model's own data config says (DeiT: ImageNet's)
+        dc = timm.data.resolve_model_data_config(model)
+        return ViTView(model, 'timm', tuple(dc['mean']), tuple(dc['std'])), None
+    if isinstance(model, (open_clip.CLIP, OpenClipViT)):   # open_clip's preprocessing config, else CLIP's normalisation
         from metapeft_nb.data.loaders import CLIP_MEAN, CLIP_STD
         clip = model if isinstance(model, open_clip.CLIP) else None
-        return ViTView(model.visual if clip is not None else model, 'open_clip', CLIP_MEAN, CLIP_STD, clip=clip), None
+        pc = open_clip.get_model_preprocess_cfg(model)
+        return ViTView(model.visual if clip is not None else model, 'open_clip', tuple(pc.get('mean', CLIP_MEAN)), tuple(pc.get('std', CLIP_STD)), clip=clip), None
     raise ConfigError(f'get_peft_model: {type(model).__name__} is not a registry name, a timm VisionTransformer or an open_clip CLIP / VisionTransformer')
 
 # %% ../nbs/77_api.ipynb #3e45169d
@@ -153,7 +175,8 @@ def save_pretrained(self: PeftModel, folder) -> Path:
     if pc is not None: atomic_write_json(folder / PEFT_CONFIG_FILE, dict(type=type(pc).__name__, **asdict(pc)))
     return folder
 
-def _from_pretrained(cls, backbone, folder) -> PeftModel:
+def _from_pretrained(cls, backbone, folder,
+                     is_trainable: bool = False) -> PeftModel: # peft's: False gives the model in eval mode, no gradients; True to train it further
     "The model saved in `folder` (by `save_pretrained`) around `backbone`."
     folder = Path(folder)
     if not (folder / CONFIG_FILE).exists(): raise FormatError(f'{folder}: no {CONFIG_FILE}: not a folder written by save_pretrained')
@@ -164,10 +187,29 @@ def _from_pretrained(cls, backbone, folder) -> PeftModel:
     if (folder / PEFT_CONFIG_FILE).exists():
         d = read_json(folder / PEFT_CONFIG_FILE); kind = {c.__name__: c for c in PEFT_CONFIGS}[d.pop('type')]
         m.peft_config = kind(**d)
+    if not is_trainable:
+        m.eval()
+        for p in m.parameters(): p.requires_grad_(False)
     return m
 
 PeftModel.save_pretrained = save_pretrained
 PeftModel.from_pretrained = classmethod(_from_pretrained)
+
+# %% ../nbs/77_api.ipynb #03f5f3dc
+def get_base_model(self: PeftModel) -> nn.Module:
+    "peft's `get_base_model()`: the library model the slots act on (a timm ViT, or an open_clip visual tower), unmerged: the slots are hooks, its weights untouched."
+    return self.backbone.model
+
+def unload(self: PeftModel) -> nn.Module:
+    "peft's `unload()`: the base model without the slots (its own weights, nothing merged): `get_base_model()`."
+    return self.get_base_model()
+
+def get_nb_trainable_parameters(self: PeftModel) -> tuple:
+    "peft's `(trainable, all)` parameter counts: θ (the slots and the head) and every parameter of the model."
+    return sum(p.numel() for p in self.trainable_parameters().values()), sum(p.numel() for p in self.parameters())
+
+PeftModel.get_base_model, PeftModel.unload, PeftModel.get_nb_trainable_parameters = get_base_model, unload, get_nb_trainable_parameters
+PeftModel.base_model = property(get_base_model)
 
 # %% ../nbs/77_api.ipynb #ea0c9ac9
 @contextlib.contextmanager

@@ -19,10 +19,10 @@ __all__ = ['MetaMode', 'META_COUNT', 'BOOL_WORDS', 'VALIDATORS', 'FIELDS_', 'RUL
            'MetaParamsWarning', 'meta_types_for', 'takes_meta_steps', 'lr_needs_unrolled', 'one_meta_budget',
            'meta_steps_need_meta', 'phi_from_is_fixed', 'test_subsample_positive', 'meta_needs_data',
            'low_precision_needs_cuda', 'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone', 'modes_alone',
-           'test_needs_run', 'groups_ordered', 'micro_within_batch', 'download_cifar_only', 'device_exists',
-           'low_precision_on_cuda', 'list_presets', 'load_preset', 'AliasWarning', 'resolve_aliases', 'aliases_table',
-           'parse_opts', 'merge_options', 'get_config', 'config_to_yaml', 'run_identity', 'config_from_dict',
-           'load_config', 'resolve_meta_freq', 'meta_schedule', 'meta_steps_at', 'check_meta_count']
+           'test_needs_run', 'groups_ordered', 'micro_within_batch', 'lora_positions_with_lora', 'download_cifar_only',
+           'device_exists', 'low_precision_on_cuda', 'list_presets', 'load_preset', 'AliasWarning', 'resolve_aliases',
+           'aliases_table', 'parse_opts', 'merge_options', 'get_config', 'config_to_yaml', 'run_identity',
+           'config_from_dict', 'load_config', 'resolve_meta_freq', 'meta_schedule', 'meta_steps_at', 'check_meta_count']
 
 # %% ../nbs/01_config.ipynb #e907aedf
 MetaMode = Literal['first_order', 'unrolled', 'implicit', 'forward', 'forward_random', 'replay']
@@ -95,11 +95,12 @@ class Config:
     adapter: bool = opt(False, 'sequential bottleneck adapter after the MLP')
     adaptformer: bool = opt(False, 'bottleneck adapter parallel to the MLP with a learnable scale')
     adapter_dim: Optional[int] = opt(None, 'adapter bottleneck width (null: 2^floor(log2(C / 2L)), at least 1)')
-    lora: bool = opt(False, 'LoRA on q and v')
+    lora: bool = opt(False, 'LoRA on q and v (or at lora_positions)')
     lora_mlp: bool = opt(False, 'LoRA parallel to fc1 and fc2')
     lora_rank: Optional[int] = opt(None, 'LoRA rank (null: as adapter_dim)')
     lora_init: Literal['standard', 'public'] = opt('standard', 'LoRA / FLoRA factor A: standard (fan-in = input width) or public (the public code\'s fan-in = rank: a much larger A)')
     lora_alpha: Optional[float] = opt(None, 'LoRA alpha; scale = alpha / rank (null: alpha = 1)')
+    lora_positions: Optional[list] = opt(None, 'positions of the lora slots among q k v out mlp1 mlp2 (null: q, v); what `LoraConfig(target_modules=...)` sets', added=True)
     ssf_attn: bool = opt(False, 'scale-and-shift on qkv and the attention output')
     ssf_mlp: bool = opt(False, 'scale-and-shift on fc1\'s output and the MLP output')
     ssf_ln: bool = opt(False, 'scale-and-shift after both LayerNorms')
@@ -285,6 +286,8 @@ def _at_least(n, none=False):
     return lambda v: None if (none and v is None) or (v is not None and v >= n) else f'must be >= {n}' + (' (or null)' if none else '')
 
 # %% ../nbs/01_config.ipynb #51cada33
+_LORA_POS = ('q', 'k', 'v', 'out', 'mlp1', 'mlp2')
+
 def _subset(choices):
     def f(v):
         badv = [x for x in v if x not in choices]
@@ -298,6 +301,7 @@ VALIDATORS = {
     'meta_inner_steps': lambda v: None if v >= 1 else 'must be >= 1',
     'meta_update_freq': _freq_ok, 'meta_count': _at_least(1, none=True), 'meta_min_steps': _at_least(0),
     'meta_params':      _subset(_META_TYPES),
+    'lora_positions':   lambda v: None if v is None else _subset(_LORA_POS)(v) or (f'{v}: a position twice' if len(set(v)) < len(v) else None) or ('name at least one position' if not v else None),
     'flora_positions':  _subset(_FLORA_POS),
     'lr':               lambda v: None if v > 0 else 'must be > 0',
     'meta_lr':          lambda v: None if v > 0 else 'must be > 0',
@@ -539,6 +543,14 @@ def micro_within_batch(c):
     "A micro-batch is at most the batch."
     if c.micro_batch_size and c.micro_batch_size > c.batch_size:
         return f'micro_batch_size={c.micro_batch_size} is larger than batch_size={c.batch_size}'
+
+@rule('lora_positions', 'lora', 'lora_mlp')
+def lora_positions_with_lora(c):
+    "`lora_positions` places the `lora` slots (it needs `lora=true`), and not at mlp1 / mlp2 where `lora_mlp` places its own."
+    if c.lora_positions is None: return None
+    if not c.lora: return f'lora_positions={c.lora_positions} places lora slots: it needs lora=true'
+    both = [p for p in c.lora_positions if c.lora_mlp and p in ('mlp1', 'mlp2')]
+    if both: return f'lora_positions={c.lora_positions} and lora_mlp=true both place a LoRA at {both[0]}: drop lora_mlp (list mlp1, mlp2 in lora_positions)'
 
 @rule('download', 'data_source')
 def download_cifar_only(c):

@@ -392,7 +392,17 @@ def merge_and_unload(model:PeftModel, inplace:bool=False) -> ViTView:
     for p in bb.parameters(): p.requires_grad_(False)
     return bb
 
-PeftModel.merge_and_unload = merge_and_unload
+# %% ../../nbs/31_peft.model.ipynb #25d71842
+def _merged_library_model(self: PeftModel) -> nn.Module:
+    "peft's `merge_and_unload()`: the library's own model, slots merged, with this model's trained head: its logits are this model's."
+    v = merge_and_unload(self)
+    head = copy.deepcopy(self.head)
+    if v.kind == 'open_clip':   # the merged visual tower without its projection (the features the head reads), then the head
+        v.model.proj = None; return nn.Sequential(v.model, head)
+    v.model.head = head   # timm: its own pooling and norm (forward_head), then this head
+    return v.model
+
+PeftModel.merge_and_unload = _merged_library_model
 
 # %% ../../nbs/31_peft.model.ipynb #74225e9c
 def unusable_tensors(tensors: dict, like: dict) -> list:
@@ -544,7 +554,7 @@ def slots_from_config(cfg:Config, num_layers:int, num_classes:int, dim:int) -> d
         if cfg.adaptformer: add(l, 'adaptformer', 'mlp', rank=r)
         alpha = 1.0 if cfg.lora_alpha is None else float(cfg.lora_alpha)
         if cfg.lora:
-            for p in ('q', 'v'): add(l, 'lora', p, rank=lr_rank, alpha=alpha)
+            for p in cfg.lora_positions or ('q', 'v'): add(l, 'lora', p, rank=lr_rank, alpha=alpha)
         if cfg.lora_mlp:
             for p in ('mlp1', 'mlp2'): add(l, 'lora', p, rank=lr_rank, alpha=alpha)
         for flag, ps in (('ssf_attn', ('attn_in', 'attn_out')), ('ssf_mlp', ('mlp_in', 'mlp_out')), ('ssf_ln', ('ln1', 'ln2'))):
