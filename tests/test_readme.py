@@ -85,7 +85,7 @@ def test_readme_python(scratch, tmp_path):
     finally: os.chdir(cwd)
     from metapeft_nb.config import get_config
     from metapeft_nb.run import run
-    same = run(get_config('digits_lt', 'vit_tiny_c10', None, dict(lora=True, lora_rank=4, use_meta=True, num_epochs=1, output_dir=str(tmp_path))),
+    same = run(get_config('digits_lt', 'vit_tiny_c10', None, dict(lora=True, lora_rank=4, lora_alpha=4.0, use_meta=True, num_epochs=1, output_dir=str(tmp_path))),
                log=lambda s: None)
     assert ns['results']['metrics']['per_class_acc'] == same['metrics']['per_class_acc']
     assert ns['results']['meta']['read_out'] == same['meta']['read_out']
