@@ -78,6 +78,7 @@ def _h_qkv(items, qkv, ctx, V, state):
         else: d[key.position] = d[key.position] + mod.up(next(hs), V['gate'][key], V['scale'][key])
     return d['q'], d['k'], d['v']
 
+# %% ../../nbs/31_peft.model.ipynb #048c2a01
 def _h_attn_bias(items, bias, ctx, V, state):
     owner = state.get('owner')
     if owner is None: return bias
@@ -117,6 +118,7 @@ HANDLERS = dict(tokens=_h_tokens, params=_h_params, ln1=_h_ssf, ln2=_h_ssf, qkv=
 _SSF_POINT = dict(attn_in='qkv', attn_out='out', mlp_in='fc1', mlp_out='fc2', ln1='ln1', ln2='ln2')
 _LORA_POINT = dict(q='qkv', k='qkv', v='qkv', out='out', out_seq='out', mlp1='fc1', mlp2='fc2')
 
+# %% ../../nbs/31_peft.model.ipynb #0f7b2e3e
 def slot_point(key:SlotKey) -> str:
     "The injection point at which a slot acts."
     m, p = key.method, key.position
@@ -315,6 +317,7 @@ def _print_trainable(self):
     print(f"trainable params: {t['trainable']:,d} || all params: {t['total']:,d} || trainable%: {t['percent']:.4f}"
           f" || meta-parameters: {t['meta']:,d}")
 
+# %% ../../nbs/31_peft.model.ipynb #b4cd11e9
 PeftModel.trainable_parameters = _trainable
 PeftModel.meta_parameters = _meta_parameters
 PeftModel.slot_of = _slot_of
@@ -452,6 +455,7 @@ def adapter_state(model:PeftModel) -> dict:
     keep = lambda n: n.startswith(('tuner.', 'meta.', 'head.')) or n in th
     return {n: t for n, t in sd.items() if keep(n)}
 
+# %% ../../nbs/31_peft.model.ipynb #9e05af6d
 def _meta_info(model):
     return dict(format=ADAPTER_FORMAT, backbone=backbone_signature(model.backbone), fingerprint=_fingerprint(model),
                 slots=[[k.layer, k.method, k.position, model.slot_opts[k]] for k in model.slots],
@@ -473,6 +477,7 @@ class AdapterMismatch(FormatError):
 def _diff(a:dict, b:dict) -> str:
     return ', '.join(f'{k}: saved {a.get(k)!r}, model {b.get(k)!r}' for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k))
 
+# %% ../../nbs/31_peft.model.ipynb #46e8f0a9
 def load_adapter(model:PeftModel, folder, check_weights:bool=True) -> PeftModel:
     "Load an adapter written by `save_adapter` into `model` (same backbone and slots), checking everything."
     path = Path(folder); path = path / ADAPTER_FILE if path.is_dir() else path
@@ -540,6 +545,7 @@ def flora_lrs(rules:dict, slots) -> dict:
         if lr is not None: out[k] = float(lr)
     return out
 
+# %% ../../nbs/31_peft.model.ipynb #6517e7e4
 def slots_from_config(cfg:Config, num_layers:int, num_classes:int, dim:int) -> dict:
     "{slot: options} for the method flags of `cfg`."
     L, layers = num_layers, layer_range(cfg.partial, num_layers)
@@ -579,6 +585,7 @@ def slots_from_config(cfg:Config, num_layers:int, num_classes:int, dim:int) -> d
                 add(l, 'flora', p, rank=rk, alpha=cfg.flora_alpha)
     return out
 
+# %% ../../nbs/31_peft.model.ipynb #81065482
 def build_peft_model(cfg:Config, num_classes:int, head:nn.Module|None=None,
                      backbone:ViTView|None=None, # default: create_backbone(cfg.backbone or cfg.model, pretrained=cfg.pretrained)
                      meta_types:Sequence[str]|None=None, # φ's types, instead of `cfg.meta_params` with use_meta (`phi_from`: the source run's)
