@@ -38,8 +38,8 @@ def _meta(meta) -> dict:
     return dict(use_meta=bool(meta), **({'meta_params': list(meta)} if meta else {}))
 
 # %% ../nbs/77_api.ipynb #67504fc2
-TARGETS = dict(q='q', k='k', v='v', out='out', mlp1='mlp1', mlp2='mlp2',              # the package's positions
-               proj='out', fc1='mlp1', fc2='mlp2',                                     # timm's module names
+TARGETS = dict(q='q', k='k', v='v', qkv='qkv', out='out', mlp1='mlp1', mlp2='mlp2',   # the package's positions (qkv: fused)
+               proj='out', fc1='mlp1', fc2='mlp2', attn='qkv',                         # timm's module names; open_clip's fused attn
                out_proj='out', c_fc='mlp1', c_proj='mlp2')                             # open_clip's (attn.out_proj, mlp.c_fc, mlp.c_proj)
 UNSUPPORTED = dict(bias='none', use_rslora=False, use_dora=False, rank_pattern=None, alpha_pattern=None, layers_to_transform=None)
 
@@ -48,8 +48,8 @@ class LoraConfig:
     "peft's LoRA config: rank `r`, scaling `lora_alpha / r`, a LoRA slot at each of `target_modules` (None: q and v) in every layer."
     r: int = 8                                          # rank
     lora_alpha: float = 8                               # the scaling is lora_alpha / r
-    target_modules: Optional[Sequence[str]] = None      # q, k, v, out, mlp1, mlp2, or timm's / open_clip's names (proj, fc1, ...); None: q, v
-    lora_dropout: float = 0.0                           # dropout on a LoRA's input in training (0 only, for now)
+    target_modules: Optional[Sequence[str]] = None      # q, k, v, qkv, out, mlp1, mlp2, or timm's / open_clip's names (proj, fc1, attn, ...); None: q, v
+    lora_dropout: float = 0.0                           # dropout on a LoRA's input, in the real training forward only
     modules_to_save: Optional[Sequence[str]] = None     # the head is always trained here (peft freezes it unless listed)
     bias: str = 'none'; use_rslora: bool = False; use_dora: bool = False           # peft's, refused where set:
     rank_pattern: Optional[dict] = None; alpha_pattern: Optional[dict] = None; layers_to_transform: Optional[Sequence[int]] = None
@@ -59,14 +59,14 @@ class LoraConfig:
     def __post_init__(self):
         bad = next((k for k, v in UNSUPPORTED.items() if getattr(self, k) != v), None)
         if bad: raise ConfigError(f'LoraConfig: {bad}={getattr(self, bad)!r} is not supported here (only {bad}={UNSUPPORTED[bad]!r})')
-        if self.lora_dropout: raise ConfigError(f'LoraConfig: lora_dropout={self.lora_dropout} is not available yet; use lora_dropout=0.0')
+        if not 0 <= self.lora_dropout < 1: raise ConfigError(f'LoraConfig: lora_dropout={self.lora_dropout} must be in [0, 1)')
         heads = [m for m in self.modules_to_save or () if m not in ('head', 'classifier', 'fc')]
         if heads: raise ConfigError(f'LoraConfig: modules_to_save={list(self.modules_to_save)}: only the head is trained beside the LoRAs (it always is): drop {heads[0]!r}')
         if isinstance(self.target_modules, str): raise ConfigError(f'LoraConfig: target_modules={self.target_modules!r}: give a list of names (a regular expression is not supported)')
         for t in self.target_modules or ():
             name = t.split('.')[-1]
-            if name in ('qkv', 'attn', 'in_proj'): raise ConfigError(f'LoraConfig: target_modules {t!r}: the fused q, k, v LoRA (one shared A) is not available yet; list q, k, v for a LoRA at each')
             if name not in TARGETS: raise ConfigError(f'LoraConfig: target_modules {t!r} is not one of {", ".join(TARGETS)} (or attn.out_proj, mlp.c_fc, mlp.c_proj)')
+            if name == 'attn' and t != 'attn': raise ConfigError(f'LoraConfig: target_modules {t!r}: `attn` means open_clip\'s fused q, k, v (write attn); attn.out_proj is its output')
     def positions(self) -> list:
         "The package's positions of `target_modules` (q, v when None), in the order given."
         return list(dict.fromkeys(TARGETS[t.split('.')[-1]] for t in self.target_modules)) if self.target_modules else ['q', 'v']
@@ -74,7 +74,8 @@ class LoraConfig:
         "The package's options for this config: `lora` slots at `positions()` with an explicit alpha."
         pos = self.positions()
         return dict(lora_init=self.init, **_meta(self.meta), lora=True, lora_mlp=False, lora_rank=self.r, lora_alpha=float(self.lora_alpha),
-                    lora_positions=None if pos == ['q', 'v'] else pos, partial=_partial(self.layers, 'LoraConfig'))
+                    lora_positions=None if pos == ['q', 'v'] else pos, partial=_partial(self.layers, 'LoraConfig'),
+                    **({'lora_dropout': float(self.lora_dropout)} if self.lora_dropout else {}))
 
 # %% ../nbs/77_api.ipynb #cceefc02
 @dataclass

@@ -20,9 +20,10 @@ __all__ = ['MetaMode', 'META_COUNT', 'BOOL_WORDS', 'VALIDATORS', 'FIELDS_', 'RUL
            'meta_steps_need_meta', 'phi_from_is_fixed', 'test_subsample_positive', 'meta_needs_data',
            'low_precision_needs_cuda', 'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone', 'modes_alone',
            'test_needs_run', 'groups_ordered', 'micro_within_batch', 'lora_positions_with_lora', 'download_cifar_only',
-           'device_exists', 'low_precision_on_cuda', 'list_presets', 'load_preset', 'AliasWarning', 'resolve_aliases',
-           'aliases_table', 'parse_opts', 'merge_options', 'get_config', 'config_to_yaml', 'run_identity',
-           'config_from_dict', 'load_config', 'resolve_meta_freq', 'meta_schedule', 'meta_steps_at', 'check_meta_count']
+           'lora_dropout_with_lora', 'device_exists', 'low_precision_on_cuda', 'list_presets', 'load_preset',
+           'AliasWarning', 'resolve_aliases', 'aliases_table', 'parse_opts', 'merge_options', 'get_config',
+           'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config', 'resolve_meta_freq', 'meta_schedule',
+           'meta_steps_at', 'check_meta_count']
 
 # %% ../nbs/01_config.ipynb #e907aedf
 MetaMode = Literal['first_order', 'unrolled', 'implicit', 'forward', 'forward_random', 'replay']
@@ -100,7 +101,8 @@ class Config:
     lora_rank: Optional[int] = opt(None, 'LoRA rank (null: as adapter_dim)')
     lora_init: Literal['standard', 'public'] = opt('standard', 'LoRA / FLoRA factor A: standard (fan-in = input width) or public (the public code\'s fan-in = rank: a much larger A)')
     lora_alpha: Optional[float] = opt(None, 'LoRA alpha; scale = alpha / rank (null: alpha = 1)')
-    lora_positions: Optional[list] = opt(None, 'positions of the lora slots among q k v out mlp1 mlp2 (null: q, v); what `LoraConfig(target_modules=...)` sets', added=True)
+    lora_positions: Optional[list] = opt(None, 'positions of the lora slots among q k v qkv out mlp1 mlp2 (null: q, v; qkv: one LoRA on the fused q, k, v linear, peft\'s on timm\'s qkv); what `LoraConfig(target_modules=...)` sets', added=True)
+    lora_dropout: float = opt(0.0, 'dropout on the input of the lora slots, in the real training forward only (peft\'s lora_dropout)', added=True)
     ssf_attn: bool = opt(False, 'scale-and-shift on qkv and the attention output')
     ssf_mlp: bool = opt(False, 'scale-and-shift on fc1\'s output and the MLP output')
     ssf_ln: bool = opt(False, 'scale-and-shift after both LayerNorms')
@@ -286,7 +288,7 @@ def _at_least(n, none=False):
     return lambda v: None if (none and v is None) or (v is not None and v >= n) else f'must be >= {n}' + (' (or null)' if none else '')
 
 # %% ../nbs/01_config.ipynb #51cada33
-_LORA_POS = ('q', 'k', 'v', 'out', 'mlp1', 'mlp2')
+_LORA_POS = ('q', 'k', 'v', 'qkv', 'out', 'mlp1', 'mlp2')
 
 def _subset(choices):
     def f(v):
@@ -303,6 +305,7 @@ VALIDATORS = {
     'meta_params':      _subset(_META_TYPES),
     'lora_positions':   lambda v: None if v is None else _subset(_LORA_POS)(v) or (f'{v}: a position twice' if len(set(v)) < len(v) else None) or ('name at least one position' if not v else None),
     'flora_positions':  _subset(_FLORA_POS),
+    'lora_dropout':     lambda v: None if 0 <= v < 1 else 'a dropout probability must be in [0, 1)',
     'lr':               lambda v: None if v > 0 else 'must be > 0',
     'meta_lr':          lambda v: None if v > 0 else 'must be > 0',
     'batch_size':       lambda v: None if v >= 1 else 'must be >= 1',
@@ -557,6 +560,12 @@ def download_cifar_only(c):
     "`download=True` is for the CIFAR readers only (the others read files you provide)."
     if c.download and c.data_source not in ('cifar10', 'cifar100'):
         return f'download=True: only the CIFAR data sets can be downloaded; {c.data_source} reads files you provide (root=...)'
+
+# %% ../nbs/01_config.ipynb #a84ca313
+@rule('lora_dropout', 'lora', 'lora_mlp')
+def lora_dropout_with_lora(c):
+    "`lora_dropout` acts on the `lora` slots: it needs `lora` or `lora_mlp`."
+    if c.lora_dropout and not (c.lora or c.lora_mlp): return f'lora_dropout={c.lora_dropout} acts on lora slots: it needs lora=true or lora_mlp=true'
 
 # %% ../nbs/01_config.ipynb #3937bdc2
 @rule('device', when='run')

@@ -69,12 +69,14 @@ def _h_qkv(items, qkv, ctx, V, state):
     q, k, v = qkv
     d = dict(q=q, k=k, v=v)
     lora = [mod for key, mod in items if key.method != 'ssf']   # every LoRA-type slot here reads h: one matmul for their A
-    hs = iter(lora_down_shared(lora, ctx['h'])) if lora else None
+    hs = iter(lora_down_shared(lora, ctx['h'], state['drop'])) if lora else None
     for key, mod in items:
         if key.method == 'ssf':
             g, b = mod.affine(V['scale'][key])
             D = q.shape[-1]
             for i, n in enumerate('qkv'): d[n] = d[n] * g[i*D:(i+1)*D].to(q.dtype) + b[i*D:(i+1)*D].to(q.dtype)
+        elif key.position == 'qkv':   # fused: one update, split into the q, k, v row blocks
+            for n, u in zip('qkv', mod.up(next(hs), V['gate'][key], V['scale'][key]).chunk(3, dim=-1)): d[n] = d[n] + u
         else: d[key.position] = d[key.position] + mod.up(next(hs), V['gate'][key], V['scale'][key])
     return d['q'], d['k'], d['v']
 
@@ -93,8 +95,8 @@ def _h_out(items, o, ctx, V, state):
     for key, mod in items:
         s = V['scale'][key]
         if key.method == 'ssf': o = mod(o, s)
-        elif key.position == 'out_seq': o = o + mod(o, V['gate'][key], s)
-        else: o = o + mod(ctx['a'], V['gate'][key], s)
+        elif key.position == 'out_seq': o = o + mod(o, V['gate'][key], s, state['drop'])
+        else: o = o + mod(ctx['a'], V['gate'][key], s, state['drop'])
     return o
 
 def _h_linear(inp):
@@ -102,7 +104,7 @@ def _h_linear(inp):
     def h(items, z, ctx, V, state):
         for key, mod in items:
             s = V['scale'][key]
-            z = mod(z, s) if key.method == 'ssf' else z + mod(ctx[inp], V['gate'][key], s)
+            z = mod(z, s) if key.method == 'ssf' else z + mod(ctx[inp], V['gate'][key], s, state['drop'])
         return z
     return h
 
@@ -116,7 +118,7 @@ HANDLERS = dict(tokens=_h_tokens, params=_h_params, ln1=_h_ssf, ln2=_h_ssf, qkv=
                 out=_h_out, fc1=_h_linear('h'), fc2=_h_linear('z'), mlp=_h_mlp)
 
 _SSF_POINT = dict(attn_in='qkv', attn_out='out', mlp_in='fc1', mlp_out='fc2', ln1='ln1', ln2='ln2')
-_LORA_POINT = dict(q='qkv', k='qkv', v='qkv', out='out', out_seq='out', mlp1='fc1', mlp2='fc2')
+_LORA_POINT = dict(q='qkv', k='qkv', v='qkv', qkv='qkv', out='out', out_seq='out', mlp1='fc1', mlp2='fc2')
 
 # %% ../../nbs/31_peft.model.ipynb #0f7b2e3e
 def slot_point(key:SlotKey) -> str:
@@ -167,6 +169,7 @@ class PeftModel(nn.Module):
     def __init__(self, backbone:ViTView, slots=(), head:nn.Module|None=None, *,
                  rank:int=4,              # LoRA rank / adapter bottleneck (per-slot option `rank` overrides)
                  lora_alpha:float=1.0,    # alpha of `lora` slots (scale alpha / rank)
+                 lora_dropout:float=0.0,  # dropout on the input of `lora` slots, in the real training forward only
                  flora_alpha:float|None=None, # alpha of `flora` slots (None: alpha = rank, scale 1)
                  vpt_len:int=10, mask_ratio:float=0.001, mask_seed:int=0, seed:int=0,
                  lora_init:str='standard',# 'standard' or 'public' (fan-in = r); see peft.modules
@@ -190,13 +193,14 @@ class PeftModel(nn.Module):
         for key in sorted([k for k in self.slots if k.method == 'mask'], key=lambda k: (k.layer, MASK_POSITIONS.index(k.position))) + \
                    [k for k in self.slots if k.method != 'mask']:
             o = opts[key]
-            unknown = set(o) - {'rank', 'alpha', 'vpt_len', 'mask_ratio'}
-            if unknown: raise ValueError(f'slot {key}: unknown option(s) {sorted(unknown)}; valid: rank, alpha, vpt_len, mask_ratio')
+            unknown = set(o) - {'rank', 'alpha', 'vpt_len', 'mask_ratio', 'dropout'}
+            if unknown: raise ValueError(f'slot {key}: unknown option(s) {sorted(unknown)}; valid: rank, alpha, vpt_len, mask_ratio, dropout')
             r = o.get('rank', rank)
             if key.method in LORA_METHODS + ('adapter', 'adaptformer') and (not isinstance(r, int) or r < 1):
                 raise ValueError(f'slot {key}: rank must be an integer >= 1, got {r!r}')
             o = dict(rank=r, alpha=o.get('alpha', lora_alpha if key.method == 'lora' else flora_alpha),
-                     vpt_len=o.get('vpt_len', vpt_len), mask_ratio=o.get('mask_ratio', mask_ratio))
+                     vpt_len=o.get('vpt_len', vpt_len), mask_ratio=o.get('mask_ratio', mask_ratio),
+                     **({'dropout': d} if (d := o.get('dropout', lora_dropout if key.method == 'lora' else 0.0)) else {}))
             self.slot_opts[key] = o
             mods[key] = self._make(key, o, gen, mgen, lora_init)
         ref = backbone.blocks[0].qkv_weight   # the slots live on the backbone's device, in its dtype
@@ -225,7 +229,7 @@ class PeftModel(nn.Module):
         if m == 'vpt': return VPT(o['vpt_len'], D, bb.patch_size, generator=gen)
         if m == 'adapter': return Adapter(D, o['rank'], generator=gen)
         if m == 'adaptformer': return AdaptFormer(D, o['rank'], generator=gen)
-        if m in LORA_METHODS: return LoRA(*_lora_dims(b, pos), o['rank'], o['alpha'], lora_init, generator=gen)
+        if m in LORA_METHODS: return LoRA(*_lora_dims(b, pos), o['rank'], o['alpha'], lora_init, generator=gen, dropout=o.get('dropout', 0.0))
         if m == 'ssf': return SSF(feature_dim(pos, D, b.fc1_out), generator=gen)
         _check_tensor_slot(key, b)
         if m == 'bias':
@@ -257,7 +261,7 @@ class PeftModel(nn.Module):
 
     def injector(self):
         "A fresh `inject(point, layer, value, **ctx)` for one forward (meta values computed once)."
-        V, plan, state = self.meta.values(), self._plan, {}
+        V, plan, state = self.meta.values(), self._plan, {'drop': self.training and self.backbone.stochastic}
         def inject(point, layer, value, **ctx):
             items = plan.get((layer, point))
             if items is None: return value
@@ -377,9 +381,9 @@ def merge_and_unload(model:PeftModel, inplace:bool=False) -> ViTView:
                 b.out_weight.copy_(M @ b.out_weight)
                 if b.out_bias is not None: b.out_bias.copy_(M @ b.out_bias)
                 continue
-            if pos in ('q', 'k', 'v'):
-                W = b.qkv_weight; D = W.shape[1]; i = 'qkv'.index(pos)
-                W[i*D:(i+1)*D] += dW.to(W.dtype)
+            if pos in ('q', 'k', 'v', 'qkv'):   # a fused qkv LoRA updates all three row blocks
+                W = b.qkv_weight; D = W.shape[1]; i = 'qkv'.index(pos) if pos != 'qkv' else 0
+                W[i*D:(i+1)*D if pos != 'qkv' else 3*D] += dW.to(W.dtype)
             else:   # a SwiGLU's fc1 is two linears: each gets its rows of the update
                 for W, _, rows in _linear_parts(b, _LIN_OF[pos]): W += dW[rows].to(W.dtype)
         elif key.method == 'ssf':
@@ -559,10 +563,11 @@ def slots_from_config(cfg:Config, num_layers:int, num_classes:int, dim:int) -> d
         if cfg.adapter: add(l, 'adapter', 'mlp', rank=r)
         if cfg.adaptformer: add(l, 'adaptformer', 'mlp', rank=r)
         alpha = 1.0 if cfg.lora_alpha is None else float(cfg.lora_alpha)
+        drop = {'dropout': cfg.lora_dropout} if cfg.lora_dropout else {}
         if cfg.lora:
-            for p in cfg.lora_positions or ('q', 'v'): add(l, 'lora', p, rank=lr_rank, alpha=alpha)
+            for p in cfg.lora_positions or ('q', 'v'): add(l, 'lora', p, rank=lr_rank, alpha=alpha, **drop)
         if cfg.lora_mlp:
-            for p in ('mlp1', 'mlp2'): add(l, 'lora', p, rank=lr_rank, alpha=alpha)
+            for p in ('mlp1', 'mlp2'): add(l, 'lora', p, rank=lr_rank, alpha=alpha, **drop)
         for flag, ps in (('ssf_attn', ('attn_in', 'attn_out')), ('ssf_mlp', ('mlp_in', 'mlp_out')), ('ssf_ln', ('ln1', 'ln2'))):
             if getattr(cfg, flag):
                 for p in ps: add(l, 'ssf', p)

@@ -84,10 +84,13 @@ class LoRA(nn.Module):
     def __init__(self, in_features:int, out_features:int, rank:int,
                  alpha:float|None=None, # scale = alpha / rank; None means alpha = rank (scale 1)
                  init:str='standard',   # 'standard': A fan-in = in_features; 'public': fan-in = rank (the public code's)
-                 generator=None):
+                 generator=None,
+                 dropout:float=0.0):    # probability of dropping an input entry, where the caller passes drop=True (peft's lora_dropout)
         super().__init__()
         if not isinstance(rank, int) or rank < 1: raise ValueError(f'LoRA rank must be an integer >= 1, got {rank!r}')
         if init not in ('standard', 'public'): raise ValueError(f"LoRA init must be 'standard' or 'public', got {init!r}")
+        if not 0 <= dropout < 1: raise ValueError(f'LoRA dropout must be in [0, 1), got {dropout!r}')
+        self.dropout = float(dropout)
         self.rank, self.alpha = rank, float(rank if alpha is None else alpha)
         self.scaling = self.alpha / rank
         self.A = nn.Parameter(torch.empty(rank, in_features))
@@ -96,11 +99,12 @@ class LoRA(nn.Module):
         else:
             b = 1 / math.sqrt(rank)
             with torch.no_grad(): self.A.uniform_(-b, b, generator=generator)
-    def forward(self, x:Tensor, gate:Tensor|None=None, s:Tensor|None=None) -> Tensor:
+    def forward(self, x:Tensor, gate:Tensor|None=None, s:Tensor|None=None, drop:bool=False) -> Tensor:
         "The update s (alpha/r) B diag(gate) A x for x (..., in); the factors act on the r-dim. hidden state."
-        return self.up(self.down(x), gate, s)
-    def down(self, x:Tensor) -> Tensor:
-        "The r-dim. hidden state A x."
+        return self.up(self.down(x, drop), gate, s)
+    def down(self, x:Tensor, drop:bool=False) -> Tensor:
+        "The r-dim. hidden state A x (A dropout(x) with `drop` and a dropout > 0)."
+        if drop and self.dropout: x = F.dropout(x, self.dropout, training=True)
         return F.linear(x, self.A)
     def up(self, h:Tensor, gate:Tensor|None=None, s:Tensor|None=None) -> Tensor:
         "s (alpha/r) B diag(gate) h, for the hidden state h = A x."
@@ -116,9 +120,10 @@ class LoRA(nn.Module):
 
 # %% ../../nbs/30_peft.modules.ipynb #9e6dc9d1
 def lora_down_shared(mods:list, # LoRA modules reading the same input
-                     x:Tensor) -> list:
-    "[A_i x] of several LoRA modules on one input, by one matmul with their A stacked."
-    if len(mods) == 1: return [mods[0].down(x)]
+                     x:Tensor,
+                     drop:bool=False) -> list: # the real training forward: each module's own dropout mask
+    "[A_i x] of several LoRA modules on one input, by one matmul with their A stacked (one matmul each where a dropout acts)."
+    if len(mods) == 1 or (drop and any(m.dropout for m in mods)): return [m.down(x, drop) for m in mods]
     return list(F.linear(x, torch.cat([m.A for m in mods])).split([m.rank for m in mods], dim=-1))
 
 # %% ../../nbs/30_peft.modules.ipynb #a6abe1b8
@@ -176,14 +181,14 @@ class MaskedLinear(nn.Module):
         return (aug[:, :-1], aug[:, -1]) if self.has_bias else (aug, None)
 
 # %% ../../nbs/30_peft.modules.ipynb #25db9f00
-LORA_POSITIONS = ('q', 'k', 'v', 'out', 'out_seq', 'mlp1', 'mlp2')
+LORA_POSITIONS = ('q', 'k', 'v', 'qkv', 'out', 'out_seq', 'mlp1', 'mlp2')   # qkv: one LoRA on the fused q, k, v linear
 SSF_POSITIONS = ('attn_in', 'attn_out', 'mlp_in', 'mlp_out', 'ln1', 'ln2')
 BIAS_POSITIONS = ('qkv', 'out', 'fc1', 'fc2', 'ln1', 'ln2')
 MASK_POSITIONS = ('qkv', 'out', 'fc1', 'fc2')
 
 def lora_dims(position:str, dim:int, mlp_dim:int) -> tuple:
     "(in, out) widths of a LoRA-type position."
-    d = dict(q=(dim, dim), k=(dim, dim), v=(dim, dim), out=(dim, dim), out_seq=(dim, dim),
+    d = dict(q=(dim, dim), k=(dim, dim), v=(dim, dim), qkv=(dim, 3 * dim), out=(dim, dim), out_seq=(dim, dim),
              mlp1=(dim, mlp_dim), mlp2=(mlp_dim, dim))
     if position not in d: raise ValueError(f'unknown LoRA position {position!r}; valid: {", ".join(LORA_POSITIONS)}')
     return d[position]
