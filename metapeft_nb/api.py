@@ -147,20 +147,36 @@ def as_view(model) -> tuple:
     raise ConfigError(f'get_peft_model: {type(model).__name__} is not a registry name, a timm VisionTransformer or an open_clip CLIP / VisionTransformer')
 
 # %% ../nbs/77_api.ipynb #3e45169d
+def _own_head(model) -> Optional[nn.Linear]:
+    "A library model's own linear classifier (timm's `head` when it has classes), else None."
+    h = getattr(model, 'head', None)
+    return h if isinstance(h, nn.Linear) else None
+
 def get_peft_model(model, # a registry name, a timm ViT, an open_clip CLIP (or its visual tower), or a ViTView
                    config, # a LoraConfig, AdapterConfig, PromptConfig, SSFConfig or SubsetConfig
-                   num_classes: int, # classes of the head
+                   num_classes: Optional[int] = None, # classes of the head (None: a library model's own head's)
                    pretrained: bool = True, # for a registry name: its pretrained weights (False: random)
                    seed: int = 0, # of the slots' and the head's initialisation
                    **options) -> PeftModel: # any other option of the package (classifier, scale, ...)
-    "The `PeftModel` of `model` with `config`'s slots and a head; `model.config` is the full configuration."
+    "The `PeftModel` of `model` with `config`'s slots and a head (a library model's own, kept); `model.config` is the full configuration."
     if not isinstance(config, PEFT_CONFIGS): raise ConfigError(f'config: a {type(config).__name__}; use one of {", ".join(c.__name__ for c in PEFT_CONFIGS)}')
     name = model if isinstance(model, str) else None
+    own = None if isinstance(model, (str, ViTView)) else _own_head(model)
+    if num_classes is None and own is None:
+        raise ConfigError(f'get_peft_model: {name or type(model).__name__} has no classifier of its own: give num_classes')
+    num_classes = own.out_features if num_classes is None else num_classes
+    keep = own is not None and num_classes == own.out_features and 'classifier' not in options
+    if not isinstance(model, (str, ViTView)): options.setdefault('classifier', 'linear')   # a library model: a linear head, as its own
+    if keep: options.setdefault('head_init', 'none')   # its trained head is the start
     view, name = (create_backbone(model, pretrained=pretrained, seed=seed), model) if name else as_view(model)
     preset = name if name in list_presets('model') else None
     cfg = get_config(model=preset, tuner=None, opts={**config.options(), 'seed': seed, **options,
                                                      'backbone': name or f'custom:{type(view.model).__name__}', 'pretrained': pretrained})
     head = head_from_config(cfg, view.embed_dim, num_classes, generator=torch.Generator().manual_seed(seed))
+    if keep:
+        with torch.no_grad():
+            head.weight.copy_(own.weight)
+            if own.bias is not None: head.bias.copy_(own.bias)
     m = build_peft_model(cfg, num_classes, head, view)
     m.peft_config = config
     return m
@@ -254,7 +270,7 @@ def unmerge_adapter(self: PeftModel) -> PeftModel:
 PeftModel.merge_adapter, PeftModel.unmerge_adapter = merge_adapter, unmerge_adapter
 
 # %% ../nbs/77_api.ipynb #a51aefb1
-_STRUCTURE = {'lora', 'lora_mlp', 'lora_rank', 'lora_alpha', 'lora_init', 'flora', 'flora_positions', 'flora_rank', 'flora_alpha', 'flora_layers',
+_STRUCTURE = {'lora', 'lora_mlp', 'lora_rank', 'lora_alpha', 'lora_init', 'lora_positions', 'lora_dropout', 'flora', 'flora_positions', 'flora_rank', 'flora_alpha', 'flora_layers',
               'adapter', 'adaptformer', 'adapter_dim', 'vpt_deep', 'vpt_shallow', 'vpt_len', 'ssf_attn', 'ssf_mlp', 'ssf_ln',
               'bias_tuning', 'ln_tuning', 'mask', 'mask_ratio', 'partial', 'meta_params', 'classifier', 'backbone', 'seed'}
 
