@@ -184,9 +184,15 @@ def get_peft_model(model, # a registry name, a timm ViT, an open_clip CLIP (or i
 # %% ../nbs/77_api.ipynb #bc615d02
 PEFT_CONFIG_FILE = 'peft_config.json'
 
-def save_pretrained(self: PeftModel, folder) -> Path:
-    "Write the adapter, the configuration and the peft config into `folder`."
+def save_pretrained(self: PeftModel, folder,
+                    peft_format: bool = False) -> Path: # also peft's own files (chapter peft_files), refused in one line where peft cannot express the model
+    "Write the adapter, the configuration and the peft config into `folder` (with `peft_format`, peft's LoRA files beside them)."
     folder = Path(folder)
+    if peft_format:
+        from metapeft_nb.peft_files import peft_refusal, save_peft
+        why = peft_refusal(self)
+        if why: raise ConfigError(f'save_pretrained(peft_format=True): {why}')
+        save_peft(self, folder)
     save_adapter(self, folder, self.config)
     pc = getattr(self, 'peft_config', None)
     if pc is not None: atomic_write_json(folder / PEFT_CONFIG_FILE, dict(type=type(pc).__name__, **asdict(pc)))
@@ -194,9 +200,11 @@ def save_pretrained(self: PeftModel, folder) -> Path:
 
 def _from_pretrained(cls, backbone, folder,
                      is_trainable: bool = False) -> PeftModel: # peft's: False gives the model in eval mode, no gradients; True to train it further
-    "The model saved in `folder` (by `save_pretrained`) around `backbone`."
+    "The model saved in `folder` (by `save_pretrained`, or a LoRA folder peft wrote for the timm ViT `backbone`) around `backbone`."
+    from metapeft_nb.peft_files import is_peft_folder, load_peft
     folder = Path(folder)
-    if not (folder / CONFIG_FILE).exists(): raise FormatError(f'{folder}: no {CONFIG_FILE}: not a folder written by save_pretrained')
+    if is_peft_folder(folder): return _for_use(load_peft(backbone, folder), is_trainable)
+    if not (folder / CONFIG_FILE).exists(): raise FormatError(f'{folder}: no {CONFIG_FILE}: not a folder written by save_pretrained (nor peft\'s adapter_config.json)')
     cfg = load_config(folder / CONFIG_FILE, complete=True)
     view, _ = (create_backbone(backbone, pretrained=cfg.pretrained, seed=cfg.seed), backbone) if isinstance(backbone, str) else as_view(backbone)
     C = load_safetensors(folder / ADAPTER_FILE, 'adapter')['head.weight'].shape[0]
@@ -204,6 +212,10 @@ def _from_pretrained(cls, backbone, folder,
     if (folder / PEFT_CONFIG_FILE).exists():
         d = read_json(folder / PEFT_CONFIG_FILE); kind = {c.__name__: c for c in PEFT_CONFIGS}[d.pop('type')]
         m.peft_config = kind(**d)
+    return _for_use(m, is_trainable)
+
+def _for_use(m: PeftModel, is_trainable: bool) -> PeftModel:
+    "peft's convention: a loaded model is for inference (eval mode, no gradients) unless `is_trainable`."
     if not is_trainable:
         m.eval()
         for p in m.parameters(): p.requires_grad_(False)
