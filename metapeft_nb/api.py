@@ -5,17 +5,17 @@
 # %% ../nbs/77_api.ipynb #a6709ec0
 from __future__ import annotations
 import contextlib, json
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
 import torch
 from torch import nn
 from .io import ConfigError, FormatError, atomic_write_json, read_json, load_safetensors
 from .config import Config, get_config, load_config, list_presets
-from .backbones import ViTView, create_backbone, list_backbones
+from .backbones import ViTView, create_backbone, list_backbones, as_view, custom_name
 from .heads import head_from_config
 from .peft.model import PeftModel, build_peft_model, save_adapter, load_adapter, merge_and_unload, ADAPTER_FILE, CONFIG_FILE
-from .run import run
+from .run import run, run_dir
 from .data.datasets import USER_DATA, register_data
 from .meta.learner import MetaLearner, MetaOptions, meta_split   # the meta step for your own loop (chapter meta.learner), beside the peft-style API
 from .data.loaders import run_stream   # the batches a run draws, for a loop of your own
@@ -23,7 +23,7 @@ from .optim import lr_schedule         # the run's warm-up + cosine factor, for 
 
 # %% auto #0
 __all__ = ['TARGETS', 'UNSUPPORTED', 'PEFT_CONFIGS', 'PEFT_CONFIG_FILE', 'LoraConfig', 'AdapterConfig', 'PromptConfig',
-           'SSFConfig', 'SubsetConfig', 'as_view', 'get_peft_model', 'save_pretrained', 'get_base_model', 'unload',
+           'SSFConfig', 'SubsetConfig', 'tuner_name', 'get_peft_model', 'save_pretrained', 'get_base_model', 'unload',
            'get_nb_trainable_parameters', 'disable_adapter', 'merge_adapter', 'unmerge_adapter', 'fit']
 
 # %% ../nbs/77_api.ipynb #76da4785
@@ -129,22 +129,12 @@ class SubsetConfig:
 
 PEFT_CONFIGS = (LoraConfig, AdapterConfig, PromptConfig, SSFConfig, SubsetConfig)
 
-# %% ../nbs/77_api.ipynb #1616907c
-def as_view(model) -> tuple:
-    "`(ViTView, registry name or None)` of a registry name, a ViTView, a timm ViT, or an open_clip CLIP / visual tower."
-    if isinstance(model, ViTView): return model, getattr(model, 'name', None)
-    if isinstance(model, str): return create_backbone(model, pretrained=True), model
-    import open_clip, timm
-    from open_clip.transformer import VisionTransformer as OpenClipViT
-    if isinstance(model, timm.models.vision_transformer.VisionTransformer):   # normalised as the model's own data config says (DeiT: ImageNet's)
-        dc = timm.data.resolve_model_data_config(model)
-        return ViTView(model, 'timm', tuple(dc['mean']), tuple(dc['std'])), None
-    if isinstance(model, (open_clip.CLIP, OpenClipViT)):   # open_clip's preprocessing config, else CLIP's normalisation
-        from metapeft_nb.data.loaders import CLIP_MEAN, CLIP_STD
-        clip = model if isinstance(model, open_clip.CLIP) else None
-        pc = open_clip.get_model_preprocess_cfg(model)
-        return ViTView(model.visual if clip is not None else model, 'open_clip', tuple(pc.get('mean', CLIP_MEAN)), tuple(pc.get('std', CLIP_STD)), clip=clip), None
-    raise ConfigError(f'get_peft_model: {type(model).__name__} is not a registry name, a timm VisionTransformer or an open_clip CLIP / VisionTransformer')
+def tuner_name(config) -> str:
+    "The tuner preset a peft-style config corresponds to: the name its runs record (`lora`, `adaptformer`, `vpt_deep`, ...)."
+    if isinstance(config, LoraConfig): return 'lora'
+    if isinstance(config, PromptConfig): return 'vpt_deep' if config.deep else 'vpt_shallow'
+    if isinstance(config, SSFConfig): return 'ssf'
+    return config.kind   # AdapterConfig: adaptformer / adapter; SubsetConfig: bias / ln / mask
 
 # %% ../nbs/77_api.ipynb #3e45169d
 def _own_head(model) -> Optional[nn.Linear]:
@@ -171,7 +161,8 @@ def get_peft_model(model, # a registry name, a timm ViT, an open_clip CLIP (or i
     view, name = (create_backbone(model, pretrained=pretrained, seed=seed), model) if name else as_view(model)
     preset = name if name in list_presets('model') else None
     cfg = get_config(model=preset, tuner=None, opts={**config.options(), 'seed': seed, **options,
-                                                     'backbone': name or f'custom:{type(view.model).__name__}', 'pretrained': pretrained})
+                                                     'backbone': name or custom_name(view), 'pretrained': pretrained})
+    cfg = replace(cfg, tuner=tuner_name(config), **({'model': cfg.backbone} if cfg.backbone.startswith('custom:') else {}))   # what its runs record
     head = head_from_config(cfg, view.embed_dim, num_classes, generator=torch.Generator().manual_seed(seed))
     if keep:
         with torch.no_grad():
@@ -309,4 +300,8 @@ def fit(model: PeftModel, # from `get_peft_model`
     preset = c.model if c.model in list_presets('model') and not c.backbone.startswith('custom:') else None
     data, extra = _data_options(dataset, test_dataset, log)
     cfg = get_config(data, preset, None, {**keep, **options, **extra})
+    cfg = replace(cfg, tuner=c.tuner, **({'model': c.model} if c.backbone.startswith('custom:') else {}))   # the model's own names
+    old = run_dir(replace(cfg, tuner=None))   # where fit put this run before it recorded the tuner
+    if cfg.tuner and (old / 'results.json').exists() and not run_dir(cfg).exists():
+        log(f'fit: the same run made before fit recorded its tuner ({cfg.tuner}) is in {old}: load_run({str(old)!r}) reads it')
     return run(cfg, log=log, model=model)

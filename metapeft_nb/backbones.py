@@ -35,7 +35,7 @@ __all__ = ['NORMS_SUPPORTED', 'INJECTION_POINTS', 'TIMM_POOLS', 'CLIP_MEAN', 'CL
            'register_backbone', 'list_backbones', 'create_backbone', 'hub_errors', 'in21k_vit_b16', 'in21k_vit_b16_384',
            'in21k_vit_l16', 'timm_vit_tiny_test', 'timm_vit_tiny_drop_test', 'temporary_open_clip_config',
            'clip_vit_b16', 'clip_vit_l14', 'clip_vit_l14_336', 'clip_vit_tiny_test', 'satmae_vit_l16',
-           'satmae_vit_tiny_test', 'vit_tiny_c10_asset', 'vit_tiny_c10', 'backbone_table']
+           'satmae_vit_tiny_test', 'vit_tiny_c10_asset', 'vit_tiny_c10', 'as_view', 'custom_name', 'backbone_table']
 
 # %% ../nbs/20_backbones.ipynb #4fde81e3
 class UnsupportedBackbone(ConfigError):
@@ -799,6 +799,25 @@ def vit_tiny_c10(pretrained=True, drop_path_rate=0.0, **kw):
         _check_arch_metadata(Path(pretrained), VIT_TINY_C10_ARCH)
         load_timm_file(m, pretrained)
     return ViTView(m, 'timm', HALF_MEAN, HALF_STD)
+
+# %% ../nbs/20_backbones.ipynb #8826d651
+def as_view(model) -> tuple:
+    "`(ViTView, registry name or None)` of a registry name, a ViTView, a timm ViT, or an open_clip CLIP / visual tower."
+    if isinstance(model, ViTView): return model, getattr(model, 'name', None)
+    if isinstance(model, str): return create_backbone(model, pretrained=True), model
+    if isinstance(model, VisionTransformer):   # normalised as the model's own data config says (DeiT: ImageNet's)
+        dc = timm.data.resolve_model_data_config(model)
+        return ViTView(model, 'timm', tuple(dc['mean']), tuple(dc['std'])), None
+    if isinstance(model, (open_clip.CLIP, OpenClipViT)):   # open_clip's preprocessing config, else CLIP's normalisation
+        clip = model if isinstance(model, open_clip.CLIP) else None
+        pc = open_clip.get_model_preprocess_cfg(model)
+        return ViTView(model.visual if clip is not None else model, 'open_clip', tuple(pc.get('mean', CLIP_MEAN)), tuple(pc.get('std', CLIP_STD)), clip=clip), None
+    raise ConfigError(f'{type(model).__name__} is not a registry name, a timm VisionTransformer or an open_clip CLIP / VisionTransformer')
+
+def custom_name(view: ViTView) -> str:
+    "The name a run of a model you bring records: `custom:<its timm architecture>`, else `custom:<its class>`."
+    arch = (getattr(view.model, 'pretrained_cfg', None) or {}).get('architecture')
+    return f'custom:{arch or type(view.model).__name__}'
 
 # %% ../nbs/20_backbones.ipynb #0474d7b1
 def backbone_table(names: Optional[list] = None) -> list:

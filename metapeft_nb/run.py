@@ -18,7 +18,7 @@ from .config import Config, config_to_yaml, load_config, meta_steps_at, takes_me
 from .data.longtail import class_counts, groups_from_config, MetaSplit, meta_split, stratified_subsample
 from .data.datasets import build_dataset, read_image, IMG_EXT
 from .data.loaders import DataLoaders, Stream, StreamView, plain_transform, test_transform, tte_transform, stream_seed
-from .backbones import create_backbone
+from .backbones import create_backbone, as_view
 from .peft.model import build_peft_model, save_adapter, load_adapter, param_table
 from .peft.metaparams import slot_key
 from .heads import head_from_config, head_init_weights, loss_from_config
@@ -52,7 +52,7 @@ def config_hash(cfg: Config) -> str:
 
 def run_dir(cfg: Config) -> Path:
     "The run folder of `cfg`."
-    name = cfg.run_name or f'{cfg.dataset}_{cfg.model}_{cfg.tuner or "head"}{_meta_tag(cfg)}_{config_hash(cfg)}'
+    name = cfg.run_name or f'{cfg.dataset}_{cfg.model}_{cfg.tuner or "head"}{_meta_tag(cfg)}_{config_hash(cfg)}'.replace(':', '-')   # custom:x -> custom-x
     return Path(cfg.output_dir) / name
 
 # %% ../nbs/75_run.ipynb #b3de412d
@@ -154,8 +154,9 @@ def provenance(device='cpu') -> dict:
                 time=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
 
 # %% ../nbs/75_run.ipynb #becac62f
-def backbone_of(cfg: Config):
-    "The backbone `cfg` names, at its resolution and drop-path rate (weights: the hub's cache, a local file or the packaged ones)."
+def backbone_of(cfg: Config, base=None):
+    "The backbone `cfg` names, at its resolution and drop-path rate (weights: the hub's cache, a local file or the packaged ones); `base`: the model you brought."
+    if base is not None: return as_view(base)[0]   # a run of a model you brought: the adapter's fingerprint checks it is the same
     kw = {'img_size': cfg.resolution} if cfg.resolution else {}
     if cfg.drop_path: kw['drop_path_rate'] = cfg.drop_path
     return create_backbone(cfg.backbone, pretrained=cfg.pretrained, seed=cfg.seed, **kw)
@@ -202,11 +203,12 @@ def _given_model(cfg: Config, model, C: int):
 # %% ../nbs/75_run.ipynb #51eaecb2
 def build(cfg: Config, split: Optional[MetaSplit] = None, device=None,
           model=None, # a `PeftModel` to train instead of building one (the peft-style API's)
-          phi: Optional[SimpleNamespace] = None) -> SimpleNamespace: # the fixed φ (`phi_source`; default: `cfg.phi_from`'s)
+          phi: Optional[SimpleNamespace] = None, # the fixed φ (`phi_source`; default: `cfg.phi_from`'s)
+          base=None) -> SimpleNamespace: # the base model of a run of a model you brought (`load_run(model=)`)
     "Backbone, data, head, model, loss, optimiser and meta schedule of `cfg` (see above)."
     device = resolve_device(cfg.device) if device is None else torch.device(device)
     phi = phi if phi is not None or not cfg.phi_from else phi_source(cfg.phi_from)   # a bad source fails before anything loads
-    backbone = model.backbone if model is not None else backbone_of(cfg)
+    backbone = model.backbone if model is not None else backbone_of(cfg, base)
     data = DataLoaders.from_config(cfg, backbone.img_size, backbone.mean, backbone.std, split=split, device=device)
     C, steps = len(data.classes), len(data['main'])
     meta_at = meta_steps_at(cfg, steps)   # too few meta steps: refused before the head's cache or any run file is written
@@ -537,10 +539,10 @@ def _recorded(folder: Path) -> dict:
         raise FolderError(f'{folder}: the run has not finished (no class names in results.json); run its command again to finish it')
     return rec
 
-def model_of_run(cfg: Config, classes: list, device=None, phi: Optional[SimpleNamespace] = None) -> SimpleNamespace:
+def model_of_run(cfg: Config, classes: list, device=None, phi: Optional[SimpleNamespace] = None, base=None) -> SimpleNamespace:
     "The backbone and `PeftModel` `cfg` describes for these classes, built without reading an image (a run's adapter goes on top)."
     device = resolve_device(cfg.device) if device is None else torch.device(device)
-    backbone, C = backbone_of(cfg), len(classes)
+    backbone, C = backbone_of(cfg, base), len(classes)
     head = head_from_config(cfg, backbone.embed_dim, C, generator=torch.Generator().manual_seed(cfg.seed))
     model = build_peft_model(cfg, C, head, backbone, phi and phi.types).to(device)
     if phi is not None: fix_phi_(model, phi)
@@ -564,7 +566,8 @@ def recorded_test_data(cfg: Config, rec: dict, backbone) -> Optional[RunData]:
 # %% ../nbs/75_run.ipynb #c362c54e
 def load_run(folder, device=None, tte: Optional[bool] = None,
              data: str = 'all', # what of its data to read: all (training data too), test (the test set alone) or none (the model alone)
-             root=None) -> SimpleNamespace: # the data's folder where it moved (default: the one the run recorded)
+             root=None, # the data's folder where it moved (default: the one the run recorded)
+             model=None) -> SimpleNamespace: # the base model of a run of a model you brought (a timm / open_clip object, the same weights)
     "The objects of a finished run, with its adapter loaded (`tte` overrides the saved config's test-time ensemble)."
     if data not in ('all', 'test', 'none'): raise ConfigError(f'data={data!r}: all, test or none')
     if not folder: raise ConfigError('no run folder given: name a finished run (model_dir=runs/...)')
@@ -574,6 +577,9 @@ def load_run(folder, device=None, tte: Optional[bool] = None,
     if not (folder / 'adapter' / 'adapter.safetensors').exists():
         raise FolderError(f'{folder}: the run has not finished (no adapter/adapter.safetensors); run its command again to resume it')
     cfg = load_config(folder / 'config.yaml', complete=True)
+    if cfg.backbone.startswith('custom:') and model is None:
+        raise ConfigError(f'{folder}: a run of a model you brought ({cfg.backbone}), which only its own object rebuilds: '
+                          f'in Python, load_run({str(folder)!r}, model=<the same base model>)')
     cfg = replace(cfg, head_init='none', meta_min_steps=0, tte=cfg.tte if tte is None else tte,   # a finished run is loaded whatever its budget
                   root=cfg.root if root is None else str(root))
     phi = None
@@ -582,19 +588,20 @@ def load_run(folder, device=None, tte: Optional[bool] = None,
         phi = SimpleNamespace(folder=folder, types=types, phi=tensors, prune_threshold=0.0, rank_threshold=cfg.rank_threshold)
     if data != 'all':
         rec = _recorded(folder)
-        b = model_of_run(cfg, rec['classes'], device, phi)
+        b = model_of_run(cfg, rec['classes'], device, phi, model)
         if data == 'test': b.data = recorded_test_data(cfg, rec, b.backbone)
     if data == 'all' or b.data is None and data == 'test':   # a data set given without a test set tested on its meta_val split
         split = MetaSplit.from_dict(read_json(folder / 'split.json', 'split file')) if (folder / 'split.json').exists() else None
-        b = build(cfg, split, device, phi=phi)
+        b = build(cfg, split, device, phi=phi, base=model)
     load_adapter(b.model, folder / 'adapter')   # a FormatError for a truncated, foreign or mismatched adapter
     return b
 
 # %% ../nbs/75_run.ipynb #469e792c
 def test_run(folder, train: bool = False, tte: Optional[bool] = None, log: Callable = print,
-             root=None) -> dict: # the data's folder where it moved (default: the one the run recorded)
+             root=None, # the data's folder where it moved (default: the one the run recorded)
+             model=None) -> dict: # the base model of a run of a model you brought
     "Metrics of a finished run on its test set (or its training set with the test transform)."
-    b = load_run(folder, tte=tte, data='all' if train else 'test', root=root)
+    b = load_run(folder, tte=tte, data='all' if train else 'test', root=root, model=model)
     if train:
         main = b.data['main']
         view = StreamView(main.view.ds, None, test_transform(b.cfg.resolution or b.backbone.img_size, b.backbone.mean, b.backbone.std))
@@ -617,9 +624,10 @@ def _image_paths(items) -> list:
 @torch.no_grad()
 def predict_images(folder, # a run folder
                    images, # image files and/or folders of images
-                   topk: int = 3, batch_size: int = 64, b: Optional[SimpleNamespace] = None) -> list:
+                   topk: int = 3, batch_size: int = 64, b: Optional[SimpleNamespace] = None,
+                   model=None) -> list: # the base model of a run of a model you brought
     "`[{'path', 'label', 'prob', 'top': [(class, prob), ...]}]` for each image, in order; `{'path', 'error'}` for one that cannot be read."
-    b = b or load_run(folder, data='none')   # the model alone: no image of the run's data is read
+    b = b or load_run(folder, data='none', model=model)   # the model alone: no image of the run's data is read
     res = b.cfg.resolution or b.backbone.img_size
     tf = test_transform(res, b.backbone.mean, b.backbone.std)
     paths, out = _image_paths(images), []
@@ -651,12 +659,13 @@ def _export_target(out: Path, overwrite: bool, run_folder=None):
 def export_merged(folder, # a run folder
                   out_dir, # where backbone.safetensors, head.safetensors and classes.json go (new or empty)
                   b: Optional[SimpleNamespace] = None,
-                  overwrite: bool = False) -> Path: # replace the files of a non-empty `out_dir`
+                  overwrite: bool = False, # replace the files of a non-empty `out_dir`
+                  model=None) -> Path: # the base model of a run of a model you brought
     "Merge the run's slots into a plain timm / open_clip checkpoint (see above)."
     from safetensors.torch import save
     from metapeft_nb.peft.model import merge_and_unload
     out = Path(out_dir); _export_target(out, overwrite, folder)
-    b = b or load_run(folder, device='cpu', data='none')
+    b = b or load_run(folder, device='cpu', data='none', model=model)
     merged = merge_and_unload(b.model)
     lib_model = merged.clip if merged.kind == 'open_clip' else merged.model
     plain = lambda m: {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}
