@@ -12,7 +12,7 @@ import importlib
 # %% ../nbs/78_package.ipynb #d9d09914
 LAZY = {'api': ('get_peft_model', 'LoraConfig', 'AdapterConfig', 'PromptConfig', 'SSFConfig', 'SubsetConfig', 'fit', 'as_view',
                 'get_base_model', 'unload', 'get_nb_trainable_parameters', 'disable_adapter', 'merge_adapter', 'unmerge_adapter',
-                'PeftModel', 'merge_and_unload'),   # PeftModel from api: its from_pretrained, save_pretrained, ... are patched there
+                'PeftModel', 'merge_and_unload', 'tuner_name'),   # PeftModel from api: its from_pretrained, save_pretrained, ... are patched there
         'meta.learner': ('MetaLearner', 'MetaOptions', 'meta_split'),
         'data.loaders': ('run_stream',), 'data.datasets': ('register_data',), 'optim': ('lr_schedule',),
         'config': ('Config', 'get_config', 'load_config'),
