@@ -300,8 +300,9 @@ def fit(model: PeftModel, # from `get_peft_model`
     preset = c.model if c.model in list_presets('model') and not c.backbone.startswith('custom:') else None
     data, extra = _data_options(dataset, test_dataset, log)
     cfg = get_config(data, preset, None, {**keep, **options, **extra})
-    cfg = replace(cfg, tuner=c.tuner, **({'model': c.model} if c.backbone.startswith('custom:') else {}))   # the model's own names
-    old = run_dir(replace(cfg, tuner=None))   # where fit put this run before it recorded the tuner
+    cfg = replace(cfg, tuner=c.tuner, **({'model': c.model} if c.backbone.startswith('custom:') else {}),   # the model's and the data's own names
+                  **({'dataset': f'custom:{type(dataset).__name__}'} if data == 'dataset' else {}))
+    old = run_dir(replace(cfg, tuner=None, dataset=data))   # where fit put this run before it recorded these names
     if cfg.tuner and (old / 'results.json').exists() and not run_dir(cfg).exists():
-        log(f'fit: the same run made before fit recorded its tuner ({cfg.tuner}) is in {old}: load_run({str(old)!r}) reads it')
+        log(f'fit: the same run made before fit recorded its tuner ({cfg.tuner}) and data set is in {old}: load_run({str(old)!r}) reads it')
     return run(cfg, log=log, model=model)
