@@ -179,10 +179,8 @@ def save_pretrained(self: PeftModel, folder,
                     peft_format: bool = False) -> Path: # also peft's own files (chapter peft_files), refused in one line where peft cannot express the model
     "Write the adapter, the configuration and the peft config into `folder` (with `peft_format`, peft's LoRA files beside them)."
     folder = Path(folder)
-    if peft_format:
-        from metapeft_nb.peft_files import peft_refusal, save_peft
-        why = peft_refusal(self)
-        if why: raise ConfigError(f'save_pretrained(peft_format=True): {why}')
+    if peft_format:   # first: refused in one line before anything is written
+        from metapeft_nb.peft_files import save_peft
         save_peft(self, folder)
     save_adapter(self, folder, self.config)
     pc = getattr(self, 'peft_config', None)

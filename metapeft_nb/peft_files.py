@@ -13,7 +13,8 @@ from safetensors.torch import save
 from .io import ConfigError, FormatError, atomic_write, atomic_write_json, read_json, load_safetensors
 from .heads import LinearClassifier
 from .peft.metaparams import SlotKey, module_name, LORA_METHODS
-from .peft.model import PeftModel
+from .peft.model import PeftModel, qkv_rows
+from .api import get_peft_model, LoraConfig, _own_head
 
 # %% auto #0
 __all__ = ['PEFT_CONFIG', 'PEFT_WEIGHTS', 'PEFT_PREFIX', 'TIMM_LINEAR', 'POSITION_OF', 'PEFT_REFUSED', 'is_peft_folder',
@@ -22,7 +23,7 @@ __all__ = ['PEFT_CONFIG', 'PEFT_WEIGHTS', 'PEFT_PREFIX', 'TIMM_LINEAR', 'POSITIO
 # %% ../nbs/79_peft_files.ipynb #a04daf24
 PEFT_CONFIG, PEFT_WEIGHTS, PEFT_PREFIX = 'adapter_config.json', 'adapter_model.safetensors', 'base_model.model.'
 TIMM_LINEAR = dict(qkv='attn.qkv', q='attn.qkv', k='attn.qkv', v='attn.qkv', out='attn.proj', mlp1='mlp.fc1', mlp2='mlp.fc2')
-POSITION_OF = {'attn.qkv': 'qkv', 'attn.proj': 'out', 'mlp.fc1': 'mlp1', 'mlp.fc2': 'mlp2'}
+POSITION_OF = {lin: p for p, lin in TIMM_LINEAR.items() if p not in ('q', 'k', 'v')}   # attn.qkv -> qkv, attn.proj -> out, ...
 PEFT_REFUSED = dict(use_dora=False, use_rslora=False, bias='none', layers_to_transform=None, fan_in_fan_out=False)
 
 def is_peft_folder(folder) -> bool:
@@ -46,9 +47,8 @@ def peft_refusal(model: PeftModel) -> Optional[str]:
 # %% ../nbs/79_peft_files.ipynb #3b715b6d
 def _fold(model: PeftModel, k: SlotKey, V: dict) -> torch.Tensor:
     "A slot's B with its scaling, rank gates and meta-learned scale folded in: its update is exactly `_fold(...) @ A`."
-    m, g, s = model.tuner[module_name(k)], V['gate'][k], V['scale'][k]
-    c = m.scaling * (g.float() if g is not None else 1.0) * (float(s) if s is not None else 1.0)
-    return m.B.float() * c
+    m = model.tuner[module_name(k)]
+    return m.B.float() * m.factor(V['gate'][k], V['scale'][k])
 
 @torch.no_grad()
 def peft_modules(model: PeftModel) -> dict:
@@ -62,8 +62,7 @@ def peft_modules(model: PeftModel) -> dict:
         B = A.new_zeros(3 * D if name.endswith('attn.qkv') else mods[0].B.shape[0], A.shape[0])
         c0 = 0
         for k, m in zip(keys, mods):
-            i = 'qkv'.find(k.position) if k.position in ('q', 'k', 'v') else None
-            B[slice(None) if i is None else slice(i * D, (i + 1) * D), c0:c0 + m.rank] = _fold(model, k, V)
+            B[qkv_rows(k.position, D) if k.position in ('q', 'k', 'v') else slice(None), c0:c0 + m.rank] = _fold(model, k, V)
             c0 += m.rank
         out[name] = (A, B)
     return out
@@ -133,13 +132,12 @@ def _placed(folder, lin: dict, num_layers: int) -> tuple:
 # %% ../nbs/79_peft_files.ipynb #6552345b
 def load_peft(base, folder) -> PeftModel:
     "The package's model of a peft LoRA folder written for the timm ViT `base`: its LoRAs as slots (no meta-parameter), its head or `base`'s."
-    from metapeft_nb.api import get_peft_model, LoraConfig
     c, (lin, head) = _peft_config(folder), _peft_tensors(folder)
     where, layers, positions = _placed(folder, lin, len(base.blocks))
     ranks, alphas = {t['A'].shape[0] for t in lin.values()}, {_alpha(c, n) for n in lin}
     if len(ranks) > 1 or len(alphas) > 1: raise ConfigError(f'{folder}: ranks {sorted(ranks)} and alphas {sorted(alphas)} differ between modules: one of each is read here')
     cfg = LoraConfig(r=ranks.pop(), lora_alpha=alphas.pop(), target_modules=positions, lora_dropout=float(c.get('lora_dropout') or 0.0), layers=layers, meta=())
-    if not head and not isinstance(getattr(base, 'head', None), torch.nn.Linear):
+    if not head and _own_head(base) is None:
         raise ConfigError(f'{folder}: the adapter saved no head and the base model has none: create the timm model with num_classes')
     model = get_peft_model(base, cfg, num_classes=head['weight'].shape[0] if head else None)
     with torch.no_grad():

@@ -24,8 +24,9 @@ from .metaparams import (METHODS, LORA_METHODS, SUPPORT, SlotKey, slot_key, modu
 
 # %% auto #0
 __all__ = ['HANDLERS', 'MODES', 'ADAPTER_FILE', 'CONFIG_FILE', 'ADAPTER_FORMAT', 'layer_range', 'slot_point', 'PeftModel',
-           'param_table', 'merge_and_unload', 'unusable_tensors', 'backbone_signature', 'adapter_state', 'save_adapter',
-           'AdapterMismatch', 'load_adapter', 'flora_lrs', 'slots_from_config', 'build_peft_model', 'load_peft_model']
+           'param_table', 'qkv_rows', 'merge_and_unload', 'unusable_tensors', 'backbone_signature', 'adapter_state',
+           'save_adapter', 'AdapterMismatch', 'load_adapter', 'flora_lrs', 'slots_from_config', 'build_peft_model',
+           'load_peft_model']
 
 # %% ../../nbs/31_peft.model.ipynb #377a40d2
 def layer_range(partial, # None, [k] (last k), [s, e] (layers s..e-1), or an int k
@@ -351,6 +352,11 @@ _UNMERGEABLE = ('vpt', 'adapter', 'adaptformer')
 _LIN_OF = dict(q='qkv', k='qkv', v='qkv', out='out', mlp1='fc1', mlp2='fc2')
 _SSF_LIN = dict(attn_in='qkv', attn_out='out', mlp_in='fc1', mlp_out='fc2')
 
+def qkv_rows(position:str, dim:int) -> slice:
+    "The rows of the fused q, k, v weight (3D, D) that a LoRA at `position` (q, k, v, or the fused qkv) updates."
+    return slice(None) if position == 'qkv' else slice('qkv'.index(position) * dim, ('qkv'.index(position) + 1) * dim)
+
+# %% ../../nbs/31_peft.model.ipynb #a7376b90
 @torch.no_grad()
 def merge_and_unload(model:PeftModel, inplace:bool=False) -> ViTView:
     "The plain backbone with LoRA, FLoRA, SSF, bias, LN and mask slots merged (a copy unless `inplace`)."
@@ -382,8 +388,7 @@ def merge_and_unload(model:PeftModel, inplace:bool=False) -> ViTView:
                 if b.out_bias is not None: b.out_bias.copy_(M @ b.out_bias)
                 continue
             if pos in ('q', 'k', 'v', 'qkv'):   # a fused qkv LoRA updates all three row blocks
-                W = b.qkv_weight; D = W.shape[1]; i = 'qkv'.index(pos) if pos != 'qkv' else 0
-                W[i*D:(i+1)*D if pos != 'qkv' else 3*D] += dW.to(W.dtype)
+                W = b.qkv_weight; W[qkv_rows(pos, W.shape[1])] += dW.to(W.dtype)
             else:   # a SwiGLU's fc1 is two linears: each gets its rows of the update
                 for W, _, rows in _linear_parts(b, _LIN_OF[pos]): W += dW[rows].to(W.dtype)
         elif key.method == 'ssf':

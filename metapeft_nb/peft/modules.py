@@ -106,11 +106,15 @@ class LoRA(nn.Module):
         "The r-dim. hidden state A x (A dropout(x) with `drop` and a dropout > 0)."
         if drop and self.dropout: x = F.dropout(x, self.dropout, training=True)
         return F.linear(x, self.A)
-    def up(self, h:Tensor, gate:Tensor|None=None, s:Tensor|None=None) -> Tensor:
-        "s (alpha/r) B diag(gate) h, for the hidden state h = A x."
+    def factor(self, gate:Tensor|None=None, s:Tensor|None=None):
+        "s (alpha/r) gate: what multiplies each of the r components (a float, or an (r,) / scalar tensor)."
         c = self.scaling
         if gate is not None: c = gate * c
         if s is not None: c = s * c
+        return c
+    def up(self, h:Tensor, gate:Tensor|None=None, s:Tensor|None=None) -> Tensor:
+        "s (alpha/r) B diag(gate) h, for the hidden state h = A x."
+        c = self.factor(gate, s)
         if torch.is_tensor(c): c = c.to(h.dtype)   # one cast of the combined factor (under autocast h is bf16)
         return F.linear(h * c, self.B)
     def delta_weight(self, gate:Tensor|None=None) -> Tensor:
@@ -206,6 +210,7 @@ def linear_shape(position:str, dim:int, mlp_dim:int) -> tuple:
     if position not in d: raise ValueError(f'unknown mask position {position!r}; valid: {", ".join(MASK_POSITIONS)}')
     return d[position]
 
+# %% ../../nbs/30_peft.modules.ipynb #44e0111e
 def slot_param_count(method:str, position:str, dim:int, mlp_dim:int,
                      rank:int|None=None,      # LoRA rank / adapter bottleneck
                      vpt_len:int|None=None,   # prompt tokens
