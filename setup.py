@@ -23,7 +23,7 @@ setuptools.setup(
                  'License :: ' + lic[1], 'Natural Language :: ' + cfg['language'].title()]
                + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],
     packages=setuptools.find_packages(include=['metapeft_nb', 'metapeft_nb.*']),
-    package_data={'metapeft_nb': ['configs/*/*.yaml', 'assets/*']},
+    package_data={'metapeft_nb': ['configs/*/*.yaml', 'assets/*', 'assets/*/*']},
     include_package_data=True,
     install_requires=reqs('requirements'),
     extras_require={k: reqs(f'{k}_requirements') for k in ('dev', 'docs', 'cluster', 'bench', 'hf', 'lightning')},
