@@ -43,7 +43,7 @@ def opt(default, doc: str, identity: bool = True,
 class Config:
     "Every option of a metapeft_nb run, with its default; see `describe()` for the table."
     # --- what to run
-    dataset: str = opt('digits_lt', 'data preset name (`metapeft --list` shows them)')
+    dataset: str = opt('fashion_mnist_lt_small', 'data preset name (`metapeft --list` shows them)')
     model: str = opt('vit_tiny_c10', 'backbone preset / registry name')
     tuner: Optional[str] = opt('lora', 'tuner preset name; `null` trains the head only')
     seed: int = opt(0, 'seed of every random generator of the run')
@@ -53,7 +53,7 @@ class Config:
     device: str = opt('auto', '`auto`, `cpu`, `cuda` or `cuda:N`')
     deterministic: bool = opt(True, 'deterministic algorithms on the CPU (and cuDNN)')
     # --- data
-    data_source: Literal['digits', 'cifar10', 'cifar100', 'fashion_mnist', 'imagenet_lt', 'places_lt', 'inat2018', 'dota', 'fusrs', 'image_folder', 'dataset'] = opt('digits', 'which reader builds the data set (dataset: a PyTorch Dataset given to fit)')
+    data_source: Literal['digits', 'cifar10', 'cifar100', 'fashion_mnist', 'fashion_mnist_small', 'imagenet_lt', 'places_lt', 'inat2018', 'dota', 'fusrs', 'image_folder', 'dataset'] = opt('fashion_mnist_small', 'which reader builds the data set (dataset: a PyTorch Dataset given to fit)')
     root: Optional[str] = opt(None, 'data root folder (null: the reader\'s default, e.g. the packaged data)')
     list_dir: Optional[str] = opt(None, 'folder of split lists, when not under `root`')
     download: bool = opt(False, 'download the data set when it is missing (CIFAR only)', identity=False)
@@ -654,7 +654,7 @@ def parse_opts(opts) -> dict:
             raw[k.strip()] = _yaml_value(k.strip(), v.strip())
     return {k: check_value(k, v) for k, v in resolve_aliases(raw).items()}
 
-EMBEDDED_OPTS = dict(use_meta=True, meta_lr=0.05)   # the embedded default's options beyond its presets
+EMBEDDED_OPTS = dict(use_meta=True, lora_alpha=4, meta_params=['scale', 'lr'], meta_lr=0.05)   # the embedded default's options beyond its presets (chosen: nbs/experiments/results/embedded/README.md)
 
 def _default(name): return Config.__dataclass_fields__[name].default
 

@@ -88,12 +88,13 @@ HEADLINE = ('accuracy', 'mean_acc', 'many_acc', 'medium_acc', 'few_acc', 'hmean_
 
 def _cell(m, k): return '—' if m.get(k) is None else f'{m[k]:.2f}'
 
-def compare_table(cols: dict, keys=HEADLINE) -> str:
-    "The headline metrics of several runs side by side (`cols`: column name -> metrics), with each column's change from the first."
+def compare_table(cols: dict, keys=HEADLINE, ref=None) -> str:
+    "The headline metrics of several runs side by side (`cols`: column name -> metrics), with each column's change from column `ref` (default: the first)."
     names, ms = list(cols), list(cols.values())
-    delta = lambda m, k: '' if None in (m.get(k), ms[0].get(k)) else f' ({round(m[k] - ms[0][k], 2) + 0.0:+.2f})'
+    r = names.index(ref) if ref is not None else 0
+    delta = lambda m, k: '' if None in (m.get(k), ms[r].get(k)) else f' ({round(m[k] - ms[r][k], 2) + 0.0:+.2f})'
     rows = ['| metric | ' + ' | '.join(names) + ' |', '| --- |' + ' ---: |' * len(names)]
-    rows += [f'| {k} | ' + ' | '.join(_cell(m, k) + (delta(m, k) if j else '') for j, m in enumerate(ms)) + ' |'
+    rows += [f'| {k} | ' + ' | '.join(_cell(m, k) + (delta(m, k) if j != r else '') for j, m in enumerate(ms)) + ' |'
              for k in keys if any(k in m for m in ms)]
     return '\n'.join(rows)
 

@@ -4,14 +4,16 @@
 
 # %% ../nbs/80_experiment.ipynb #b7d0776d
 from __future__ import annotations
-import argparse, functools, json, os, sys, threading, warnings
+import argparse, functools, importlib.resources, json, os, statistics, sys, threading, time, warnings
+from pathlib import Path
 from . import __version__
 from .io import MetapeftError, UsageError, ConfigError, DataError, error_table, read_yaml
 from .config import get_config, config_to_yaml, config_from_dict, list_presets, describe, Config, nearest, merge_options, parse_opts
 
 # %% auto #0
-__all__ = ['PREVIOUS_EMBEDDED', 'VERBS', 'make_parser', 'config_from_args', 'defaults_twin', 'previous_runs', 'predict_cli',
-           'export_cli', 'dispatch', 'main', 'run_cli']
+__all__ = ['PREVIOUS_EMBEDDED', 'HELPS_AT', 'VERBS', 'make_parser', 'config_from_args', 'defaults_twin', 'probe_twin',
+           'embedded_arms', 'previous_runs', 'record_path', 'record_key', 'embedded_record', 'paired', 'record_lines',
+           'predict_cli', 'export_cli', 'dispatch', 'main', 'run_cli']
 
 # %% ../nbs/80_experiment.ipynb #4a381928
 class _Parser(argparse.ArgumentParser):
@@ -21,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
 def make_parser() -> argparse.ArgumentParser:
     "The parser of `metapeft`'s main form."
     p = _Parser(prog='metapeft', description='Meta-learned PEFT of vision transformers on long-tailed data.',
-                epilog='With no preset named: the embedded default (digits-LT, the packaged tiny ViT, LoRA with meta-learned scales). '
+                epilog='With no preset named: the embedded default (a small Fashion-MNIST-LT, the packaged tiny ViT, LoRA with meta-learned scales and learning rates, beside its defaults and a linear probe). '
                        'Verbs: metapeft predict | export | sweep ... (each with --help). --debug: tracebacks instead of one-line errors.')
     p.add_argument('--dataset', help='data preset (see --list)')
     p.add_argument('--model', help='model preset / backbone (see --list)')
@@ -102,8 +104,8 @@ def _print_learned(res):
 
 # %% ../nbs/80_experiment.ipynb #87059c4d
 def _compares(a, c) -> bool:
-    "The embedded default (no preset named) of a meta run is shown beside its defaults."
-    return a.dataset is None and a.model is None and a.tuner is None and c.use_meta and c.meta_steps == 'on' \
+    "The embedded default (no preset named) of a meta run is shown beside its defaults and a linear probe."
+    return a.dataset is None and a.model is None and a.tuner is None and a.config is None and c.use_meta and c.meta_steps == 'on' \
         and not (c.test_only or c.test_train)
 
 def defaults_twin(c: Config) -> Config:
@@ -111,10 +113,22 @@ def defaults_twin(c: Config) -> Config:
     from dataclasses import replace
     return replace(c, meta_steps='off', run_name=c.run_name and f'{c.run_name}_defaults')
 
-PREVIOUS_EMBEDDED = ({'meta_update_freq': 10},)   # the embedded default's own options before meta_count (those runs' folders stay theirs)
+def probe_twin(c: Config) -> Config:
+    "The linear probe beside meta run `c`: its split, data, backbone, head and budget; the head alone trains (no tuner, no meta step)."
+    from dataclasses import replace
+    from metapeft_nb.config import SLOT_METHODS
+    return replace(defaults_twin(c), tuner='linear_probe', head_only=True, **{m: False for m in SLOT_METHODS if getattr(c, m)},
+                   run_name=c.run_name and f'{c.run_name}_probe')
+
+def embedded_arms(c: Config) -> dict:
+    "The runs the embedded default shows side by side, by column name: the linear probe, the defaults and meta run `c`."
+    return {'linear probe': probe_twin(c), 'defaults': defaults_twin(c), f'meta-learned ({c.meta_mode})': c}
+
+_DIGITS = dict(dataset='digits_lt', data_source='digits', imb_ratio=10.0, imb_n_max=None, lora_alpha=None, meta_params=['scale'])
+PREVIOUS_EMBEDDED = (_DIGITS, {**_DIGITS, 'meta_update_freq': 10})   # the embedded default's options before: digits-LT, and before that meta_count
 
 def previous_runs(c: Config) -> list:
-    "The finished runs that an earlier embedded default (`PREVIOUS_EMBEDDED`) left for `c`'s folder, with the options that reach them."
+    "The finished runs that an earlier embedded default (`PREVIOUS_EMBEDDED`: its options in place of `c`'s) left in `c`'s output folder."
     from dataclasses import replace
     from metapeft_nb.run import run_dir
     out = []
@@ -124,28 +138,83 @@ def previous_runs(c: Config) -> list:
         if done: out.append((old, done))
     return out
 
+# %% ../nbs/80_experiment.ipynb #11a8378c
+def _columns(c: Config, res: dict) -> dict:
+    "The embedded default's runs as table columns: name -> (test metrics, training seconds, run folder); a retrained run adds a column."
+    col = lambda r: (r['metrics'], r['timings']['train_s'], r['run'])
+    out = {k: col(r) for k, r in res.items()}
+    meta = f'meta-learned ({c.meta_mode})'; r2 = res[meta].get('retrain')
+    if r2: out[meta] = (r2['metrics_meta_run'], r2['meta_train_s'], r2['meta_run']); out['retrained on all images'] = (res[meta]['metrics'], r2['retrain_train_s'], res[meta]['run'])
+    return out
+
+def record_path() -> Path:
+    "The committed record of the embedded default (its runs at five seeds), shipped in the package."
+    return Path(str(importlib.resources.files('metapeft_nb'))) / 'assets' / 'embedded_record.json'
+
+def record_key(c: Config) -> dict:
+    "What a record is of: meta run `c`'s identity with its seed aside, as JSON writes it."
+    from dataclasses import replace
+    from metapeft_nb.config import run_identity
+    return json.loads(json.dumps(run_identity(replace(c, seed=0)), default=str))
+
+def embedded_record(seeds=range(5), output_dir='runs', log=print) -> dict:
+    "Run (or read back, once finished) the embedded default's runs at each of `seeds`: the record `metapeft` prints its spread from."
+    import torch
+    from dataclasses import replace
+    from metapeft_nb.run import run
+    c = get_config(opts=dict(output_dir=output_dir))
+    rec = dict(setting=record_key(c), threads=torch.get_num_threads(), seeds={})
+    for s in seeds:
+        cs = replace(c, seed=s)
+        cols = _columns(cs, {k: run(x, log=lambda *_: None) for k, x in embedded_arms(cs).items()})
+        rec['seeds'][str(s)] = {k: dict(metrics=m, train_s=t, run=r) for k, (m, t, r) in cols.items()}
+        log(f'seed {s}: ' + ', '.join(f'{k} {m["mean_acc"]:.2f}' for k, (m, _, _) in cols.items()))
+    return rec
+
+# %% ../nbs/80_experiment.ipynb #1eb5bdbd
+def paired(rec: dict, a: str, b: str, key='mean_acc') -> tuple:
+    "Mean and standard error over the record's seeds of column `a` − column `b` in metric `key`, and the number of seeds."
+    d = [s[a]['metrics'][key] - s[b]['metrics'][key] for s in rec['seeds'].values()]
+    return statistics.mean(d), statistics.stdev(d) / len(d) ** 0.5, len(d)
+
+HELPS_AT = ('Fashion-MNIST-LT at imbalance 100, LoRA at α 1 with scales + learning rates (unrolled), +1.14 after one s.e. over three seeds: '
+            'the targets table of nbs/experiments/results/benchmark_horizon/README.md')
+
+def record_lines(rec: dict, c: Config, cols: dict) -> list:
+    "What the committed record says beside this run: the paired changes over seeds, this seed against the record's, whether meta-learning helps."
+    if rec is None or rec['setting'] != record_key(c): return ['(the committed record is of the embedded default as shipped; this run differs from it, so no spread is shown)']
+    names = list(cols); probe, base, meta = names[0], names[1], names[-1]
+    pm = lambda a, b: '{:+.2f} ± {:.2f}'.format(*paired(rec, a, b)[:2])
+    n = len(rec['seeds']); seeds = ', '.join(rec['seeds'])
+    out = [f'the committed record ({n} seeds: {seeds}), balanced accuracy, paired mean ± s.e.: {base} − {probe} {pm(base, probe)}, {meta} − {base} {pm(meta, base)}']
+    mine, theirs = ([cols[k][0]['mean_acc'] for k in names], [rec['seeds'][str(c.seed)][k]['metrics']['mean_acc'] for k in names]) if str(c.seed) in rec['seeds'] else (None, None)
+    if mine: out.append(f'seed {c.seed} here: ' + ', '.join(f'{k} {m:.2f}' for k, m in zip(names, mine)) + (f' (the record\'s seed {c.seed}: the same)' if [round(m, 2) for m in mine] == [round(t, 2) for t in theirs]
+                       else f' (the record\'s seed {c.seed}: ' + ', '.join(f'{t:.2f}' for t in theirs) + '; another machine or thread count computes differently)'))
+    d, se, _ = paired(rec, meta, base)
+    out.append(f'meta-learning helps here: {d:+.2f} points over the defaults, more than one standard error above 0' if d >= 1 and d - se > 0 else
+               f'at this setting meta-learning does not gain 1 point over the defaults with the mean − 1 s.e. above 0 ({d:+.2f} ± {se:.2f}); where it does: {HELPS_AT}')
+    return out
+
 # %% ../nbs/80_experiment.ipynb #7d52cb58
 def _run_compared(c):
     from metapeft_nb.run import run
+    t0 = time.time()
     for old, folders in previous_runs(c):
-        opts = ' '.join(f'{k}={v}' for k, v in old.items())
-        print(f'metapeft: the embedded default\'s earlier runs are in {", ".join(map(str, folders))}: `metapeft --opts {opts}` reports them')
+        print(f'metapeft: the embedded default\'s earlier runs ({old["dataset"]}) are in {", ".join(map(str, folders))}: `metapeft --config {folders[0]}/config.yaml` reports one')
     from metapeft_nb.evaluate import compare_table
     again = ', then θ retrained on every image with it' if c.retrain == 'all' else ''
-    print(f'metapeft: the embedded default: {c.dataset}, {c.model}, {c.tuner}: its defaults, then meta-learning '
+    print(f'metapeft: the embedded default: {c.dataset}, {c.model}, {c.tuner}: a linear probe, its defaults, then meta-learning '
           f'({c.meta_mode}, {", ".join(c.meta_params)}) on the same data and budget{again}')
     quiet = lambda s: s.startswith(('| metric |', '\nmeta-learned on main, then retrained'))   # the tables: side by side below
     log = lambda s: None if quiet(s) else print(s.replace('; its results:', ''))
-    base, res = run(defaults_twin(c), log=log), run(c, log=log)
-    r2 = res.get('retrain')
-    cols = {'defaults': base['metrics'], f'meta-learned ({c.meta_mode})': r2['metrics_meta_run'] if r2 else res['metrics'],
-            **({'retrained on all images': res['metrics']} if r2 else {})}
-    secs = [base['timings']['train_s']] + ([r2['meta_train_s'], r2['retrain_train_s']] if r2 else [res['timings']['train_s']])
-    runs = [base['run']] + ([r2['meta_run']] if r2 else []) + [res['run']]
-    print(f'\n{" and ".join(cols)} side by side (test set, %)\n' + compare_table(cols) + '\n\ntraining '
-          + ' and '.join(f'{s:.1f} s' for s in secs) + f' ({sum(secs[1:]) / max(secs[0], 1e-9):.2f}x); runs: {", ".join(runs)}')
-    _print_learned(res)
-    return res
+    res = {k: run(x, log=log) for k, x in embedded_arms(c).items()}
+    cols = _columns(c, res)
+    print(f'\n{", ".join(cols)} side by side (test set, %; changes from the defaults)\n' + compare_table({k: m for k, (m, _, _) in cols.items()}, ref='defaults')
+          + '\n\ntraining ' + ', '.join(f'{t:.1f} s' for _, t, _ in cols.values()) + f'; runs: {", ".join(r for _, _, r in cols.values())}')
+    meta = res[f'meta-learned ({c.meta_mode})']; _print_learned(meta)
+    rec = json.loads(record_path().read_text()) if record_path().is_file() else None
+    print('\n' + '\n'.join(record_lines(rec, c, cols)) + f'\nmetapeft: {time.time() - t0:.0f} s in all')
+    return meta
 
 # %% ../nbs/80_experiment.ipynb #81fd71d5
 def predict_cli(argv):
