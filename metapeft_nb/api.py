@@ -4,22 +4,22 @@
 
 # %% ../nbs/77_api.ipynb #a6709ec0
 from __future__ import annotations
-import contextlib, json
-from dataclasses import dataclass, field, asdict, replace
+import contextlib
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
 import torch
 from torch import nn
 from .io import ConfigError, FormatError, atomic_write_json, read_json, load_safetensors
-from .config import Config, get_config, load_config, list_presets
-from .backbones import ViTView, create_backbone, list_backbones, as_view, custom_name
+from .config import get_config, load_config, list_presets
+from .backbones import ViTView, create_backbone, as_view, custom_name
 from .heads import head_from_config
 from .peft.model import PeftModel, build_peft_model, save_adapter, load_adapter, merge_and_unload, ADAPTER_FILE, CONFIG_FILE
 from .run import run, run_dir
 from .data.datasets import USER_DATA, register_data
-from .meta.learner import MetaLearner, MetaOptions, meta_split   # the meta step for your own loop (chapter meta.learner), beside the peft-style API
-from .data.loaders import run_stream   # the batches a run draws, for a loop of your own
-from .optim import lr_schedule         # the run's warm-up + cosine factor, for your LambdaLR
+from .meta.learner import MetaLearner, MetaOptions, meta_split   # noqa: F401 (re-exported) the meta step for your own loop (chapter meta.learner), beside the peft-style API
+from .data.loaders import run_stream   # noqa: F401 (re-exported) the batches a run draws, for a loop of your own
+from .optim import lr_schedule         # noqa: F401 (re-exported) the run's warm-up + cosine factor, for your LambdaLR
 
 # %% auto #0
 __all__ = ['TARGETS', 'UNSUPPORTED', 'PEFT_CONFIGS', 'PEFT_CONFIG_FILE', 'LoraConfig', 'AdapterConfig', 'PromptConfig',

@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_backbones.ipynb #ac8b6271
 from __future__ import annotations
-import argparse, logging, math, os, pickle, warnings
+import argparse, logging, os, pickle
 from contextlib import contextmanager, nullcontext
 from copy import deepcopy
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 import timm, open_clip
 import timm.layers.norm as timm_norm
+from timm.data import OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, IMAGENET_INCEPTION_MEAN, IMAGENET_INCEPTION_STD
 from timm.layers import (Attention as TimmAttention, AttentionPoolLatent, AttentionPoolPrr, DropPath, GluMlp, Mlp, PatchEmbed, SwiGLU,
                          LayerScale as TimmLayerScale, PatchDropout as TimmPatchDropout, resample_abs_pos_embed)
 from timm.models.vision_transformer import VisionTransformer, Block as TimmBlock, checkpoint_filter_fn
@@ -334,9 +335,8 @@ def _check_open_clip(m: nn.Module):
     _drop_module(m.patch_dropout, 'patch_dropout', OpenClipPatchDropout, 'prob')
 
 # %% ../nbs/20_backbones.ipynb #dfc8bb4c
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-HALF_MEAN = HALF_STD = (0.5, 0.5, 0.5)
+CLIP_MEAN, CLIP_STD = OPENAI_CLIP_MEAN, OPENAI_CLIP_STD              # timm's constants: CLIP's normalisation
+HALF_MEAN, HALF_STD = IMAGENET_INCEPTION_MEAN, IMAGENET_INCEPTION_STD   # and (0.5, 0.5, 0.5), timm's ViTs' and SatMAE's
 
 def _int_size(s) -> int:
     s = tuple(s) if isinstance(s, (tuple, list)) else (s, s)

@@ -5,7 +5,7 @@
 # %% ../nbs/01_config.ipynb #9de4bfe4
 from __future__ import annotations
 import copy, dataclasses, difflib, functools, math, re, typing, warnings
-from dataclasses import dataclass, field, fields, asdict, replace
+from dataclasses import dataclass, field, fields, asdict
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional, Union, get_args, get_origin
@@ -143,7 +143,7 @@ class Config:
     warmup_steps: int = opt(0, 'linear warm-up optimiser steps before the decay')
     lr_schedule: Literal['cosine', 'constant'] = opt('cosine', 'the learning rate after the warm-up: cosine decay to 0 over the run, or constant')
     grad_clip: Optional[float] = opt(None, 'clip the gradient norm of θ to this (null: no clipping)')
-    # --- meta-learning (DESIGN section 4)
+    # --- meta-learning (chapters meta.bilevel and meta.learner)
     use_meta: bool = opt(False, 'meta-learn the PEFT hyperparameters φ')
     meta_steps: Literal['on', 'off', 'dry'] = opt('on', "with use_meta: 'on' learns φ; 'off' takes no meta step, so θ trains on `main` at the initial φ (the defaults on a meta run's data, to compare it with); 'dry' computes every meta step and leaves φ alone (its cost; θ is untouched)", added=True)
     phi_from: Optional[str] = opt(None, "a finished meta run's folder: train with the φ it learned, fixed (the slots its read-out has off switched off), and no meta step; with use_meta=false on the whole training set (the read-out retrained), with use_meta=true and meta_steps=off on main", added=True)

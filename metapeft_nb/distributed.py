@@ -13,7 +13,7 @@ import torch, torch.nn as nn
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from torchvision import transforms as T
-from .io import MetapeftError, RunError, ConfigError
+from .io import RunError, ConfigError
 from .data.datasets import ArrayDataset
 from .data.longtail import meta_split
 from .data.loaders import DataLoaders, Stream, StreamView

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import math
 import numpy as np
-import torch, torch.nn.functional as F
+import torch
 
 # %% auto #0
 __all__ = ['HEADLINE', 'per_class_accuracy', 'expected_calibration_error', 'compute_metrics', 'predict', 'compare_table',

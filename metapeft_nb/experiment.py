@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, functools, importlib.resources, json, os, statistics, sys, threading, time, warnings
 from pathlib import Path
 from . import __version__
-from .io import MetapeftError, UsageError, ConfigError, DataError, error_table, read_yaml
+from .io import MetapeftError, UsageError, ConfigError, DataError, read_yaml
 from .config import get_config, config_to_yaml, config_from_dict, list_presets, describe, Config, nearest, merge_options, parse_opts
 
 # %% auto #0

@@ -4,10 +4,9 @@
 
 # %% ../nbs/40_heads.ipynb #fc02764b
 from __future__ import annotations
-import hashlib, json, math, os, tempfile
+import hashlib, json, math, os
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -162,7 +161,7 @@ def project_to_visual(text_features:Tensor, # (C, D_emb)
 def text_feat_init(encode_text:Callable, tokenize:Callable, classnames:Sequence[str],
                    proj:Optional[Tensor]=None, # visual projection; None keeps the text width (only normalised)
                    prompt:str='default', device=None) -> Tensor:
-    "Head rows from CLIP text features (REFERENCE 4.3 `text_feat`)."
+    "Head rows from CLIP text features (the public code's `text_feat`)."
     t = clip_text_features(encode_text, tokenize, classnames, prompt, device=device)
     return F.normalize(t, dim=-1) if proj is None else project_to_visual(t, proj)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_io.ipynb #e2897283
 from __future__ import annotations
-import contextlib, errno, hashlib, json, os, re, secrets, stat, sys
+import contextlib, errno, hashlib, json, os, re, secrets, stat
 import yaml
 from pathlib import Path
 from typing import Callable, Optional, Union

@@ -5,7 +5,6 @@
 # %% ../nbs/76_many.ipynb #5e1dc710
 from __future__ import annotations
 import contextlib, time
-from dataclasses import fields
 from typing import Callable, Optional, Sequence
 import numpy as np
 import torch, torch.nn as nn

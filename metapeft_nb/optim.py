@@ -5,7 +5,7 @@
 # %% ../nbs/45_optim.ipynb #56995f93
 from __future__ import annotations
 import math
-from typing import Callable, Iterable, Mapping, Optional, Union
+from typing import Callable, Iterable, Mapping, Optional
 import torch
 from torch import Tensor
 from .io import ConfigError

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch, torch.nn.functional as F
 from PIL import Image
-from safetensors.torch import save_file, load_file
+from safetensors.torch import save_file
 from timm.models.vision_transformer import VisionTransformer
 from fastcore.script import call_parse
 from .backbones import VIT_TINY_C10_ARCH

@@ -4,15 +4,15 @@
 
 # %% ../nbs/75_run.ipynb #51e651dc
 from __future__ import annotations
-import contextlib, hashlib, json, os, platform, shutil, subprocess, sys, time
-from dataclasses import asdict, replace
+import contextlib, hashlib, json, os, platform, shutil, subprocess, time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable, Optional
 import numpy as np
-import torch, torch.nn as nn
+import torch
 import metapeft_nb
-from .io import (MetapeftError, RunError, ConfigError, DataError, FormatError, FolderError, FolderLock, write_error,
+from .io import (MetapeftError, ConfigError, DataError, FormatError, FolderError, FolderLock, write_error,
                             atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files, load_safetensors, own_dir, writing)
 from .config import Config, config_to_yaml, load_config, meta_steps_at, takes_meta_steps, resolve_device, run_identity, rule, check_rules
 from .data.longtail import class_counts, groups_from_config, MetaSplit, meta_split, stratified_subsample
@@ -24,7 +24,7 @@ from .peft.metaparams import slot_key
 from .heads import head_from_config, head_init_weights, loss_from_config
 from .optim import slot_param_groups, PeftOptimizer
 from .meta.bilevel import TRACKED_MODES
-from .meta.readout import read_out, readout_table, MetaTrajectory
+from .meta.readout import read_out, MetaTrajectory
 from .train import Trainer
 from .meta.learner import MetaLearner, MetaOptions
 from .distributed import dist_env, distributed, distribute, is_distributed, is_main, broadcast_object, barrier, sharded_predict

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv, itertools, json, os, re, shutil, signal, subprocess, sys, time
 from pathlib import Path
 from typing import Callable, Optional
-from .io import (ConfigError, FolderError, FormatError, RunError, FolderLock, LockError, MetapeftError, open_nofollow, check_name,
+from .io import (ConfigError, FolderError, FormatError, RunError, FolderLock, LockError, open_nofollow, check_name,
                             atomic_write_json, atomic_write_text, read_yaml, read_json, own_dir)
 from .config import nearest
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/60_train.ipynb #146cc6b5
 from __future__ import annotations
-import contextlib, json, math, os, random, time
+import contextlib, json, math, random, time
 from pathlib import Path
 from typing import Callable, Optional
 import numpy as np
@@ -275,7 +275,7 @@ def end_epoch(tr: Trainer, t0: float):
 # %% ../nbs/60_train.ipynb #91a8055e
 def fit(tr: Trainer) -> list:
     "Train to the end (resuming from the folder's training state if there is one); returns the epoch history."
-    resumed = tr.maybe_resume()
+    tr.maybe_resume()
     if tr.meta is not None: tr.meta.t, tr.meta.history = tr.step, tr.meta_history   # the object counts from the trainer's step, into its history
     tr._open_writer()
     bar = None

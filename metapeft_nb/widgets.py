@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_widgets.ipynb #3dc53f8b
 from __future__ import annotations
-import html, io, json, os
+import html, io, os
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Sequence
@@ -20,14 +20,13 @@ from .peft.modules import LORA_POSITIONS, default_bottleneck
 from .peft.metaparams import LORA_METHODS, META_TYPES
 from .peft.model import build_peft_model, layer_range, param_table
 from .heads import head_from_config
-from .plots import (plot_class_counts, plot_confusion, plot_meta_trajectory, plot_per_class_accuracy,
-                               plot_slot_map, plot_training_curves, slot_grid, results_figures, figure_file)
+from .plots import (plot_class_counts, plot_slot_map, slot_grid, results_figures)
 
 # %% auto #0
-__all__ = ['TUNER_KINDS', 'RESULTS_FILE', 'CONFUSION_FILE', 'FIGURES_DIR', 'TABLE_COLUMNS', 'one_line', 'figure_png',
-           'longtail_summary', 'describe_longtail', 'LongTailExplorer', 'tuner_kind', 'tuner_defaults', 'budget_config',
-           'slot_params', 'plot_budget', 'budget', 'describe_budget', 'BudgetExplorer', 'find_runs', 'run_row',
-           'runs_table', 'format_table', 'run_figures', 'saved_figures', 'RunExplorer']
+__all__ = ['RESULTS_FILE', 'CONFUSION_FILE', 'FIGURES_DIR', 'TABLE_COLUMNS', 'one_line', 'figure_png', 'longtail_summary',
+           'describe_longtail', 'LongTailExplorer', 'tuner_kind', 'tuner_defaults', 'budget_config', 'slot_params',
+           'plot_budget', 'budget', 'describe_budget', 'BudgetExplorer', 'find_runs', 'run_row', 'runs_table',
+           'format_table', 'run_figures', 'saved_figures', 'RunExplorer']
 
 # %% ../nbs/90_widgets.ipynb #4e4ca4c2
 def one_line(e: BaseException) -> str:
@@ -136,8 +135,6 @@ LongTailExplorer.values, LongTailExplorer._on_dataset, LongTailExplorer.update =
 LongTailExplorer._ipython_display_ = _display
 
 # %% ../nbs/90_widgets.ipynb #4b2cd123
-TUNER_KINDS = ('flora', 'lora', 'bottleneck')   # tuners whose rank / positions the budget explorer sets
-
 def tuner_kind(cfg: Config) -> Optional[str]:
     "'flora' (any positions, layers), 'lora' (q+v, mlp1+mlp2), 'bottleneck' (adapter width), or None (no rank)."
     if cfg.flora: return 'flora'

@@ -1,6 +1,6 @@
 """Run the benchmark notebook as parallel slices (one process per dataset/method/seed, sharing out_dir), then stop at
 a deadline. usage: python bench.py PARAMS.yaml DEADLINE_EPOCH_S [workers] [extra yaml]"""
-import itertools, os, subprocess, sys, time, yaml
+import os, subprocess, sys, time, yaml
 pfile, deadline = sys.argv[1], float(sys.argv[2])
 workers = int(sys.argv[3]) if len(sys.argv) > 3 else 16
 extra = yaml.safe_load(sys.argv[4]) if len(sys.argv) > 4 else {}

@@ -17,7 +17,6 @@ Checks:
 With `--require-outputs`, a notebook rendered without a fresh executed copy (so without outputs) is a failure too.
 """
 import argparse, base64, hashlib, importlib, inspect, json, pkgutil, re, sys
-from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, unquote
@@ -103,7 +102,7 @@ def main(argv=None):
     from nbdev.config import get_config
     from nbexec import is_fresh, notebooks as test_notebooks
     cfg = get_config(path=ROOT)
-    nbs, docs, stage = cfg.nbs_path, ROOT / cfg.doc_path.name, ROOT / '_build' / 'nbs'
+    nbs, docs = cfg.nbs_path, ROOT / cfg.doc_path.name
     fails, warns = [], []
     def fail(m): fails.append(m)
     if not docs.is_dir(): print(f'check_docs: {docs} does not exist: build it first (bash scripts/docs.sh)'); return 1

@@ -543,7 +543,7 @@ def _options_page() -> str:
     import io, contextlib
     os.environ.setdefault('COLUMNS', '100')
     from metapeft_nb import config
-    import metapeft_nb.run   # every layer registers its rules in config.RULES
+    import metapeft_nb.run   # noqa: F401 (every layer registers its rules in config.RULES)
     table = config.describe()
     # a type such as `digits|cifar10|...` holds `|`s that would split the table's cells: escape bare pipes
     lines = []

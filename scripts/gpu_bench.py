@@ -11,7 +11,7 @@ stacked, against N plain steps one after the other), then `lora+compile` (the tr
 plain step (forward and backward); the fraction of peak is FLOPs/image x images/s over the peak printed at the start.
 Each arm's record is written to `--out` (JSON) as soon as it is measured. The tests run it on the CPU at tiny size.
 """
-import argparse, json, os, sys, time
+import argparse, json, time
 from pathlib import Path
 from types import SimpleNamespace
 import torch
@@ -76,7 +76,7 @@ def main(argv=None):
     p.add_argument('--precision', default='bf16'); p.add_argument('--classes', type=int, default=100)
     p.add_argument('--arms', default='lora,adaptformer,flora,vpt_deep,lora+meta,stack,lora+compile'); p.add_argument('--stack', type=int, default=8)
     a = p.parse_args(argv)
-    from metapeft_nb.train import train_step, autocast
+    from metapeft_nb.train import train_step
     from metapeft_nb.meta.bilevel import meta_step, outer_optimizer, xy_loss
     from metapeft_nb.many import ArmStack
     t_start, device = time.time(), torch.device(a.device)

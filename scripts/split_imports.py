@@ -11,7 +11,7 @@ cell, or inside `with` / `for` / `while` blocks or a function body, are moved (t
 an import under `if` / `try` (a conditional or guarded import) is left for a person to move, and reported.
 The cell's other lines, ids and outputs are kept; the new cell gets a fresh id.
 """
-import argparse, ast, json, secrets, sys, warnings
+import argparse, ast, json, secrets, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

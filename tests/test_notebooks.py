@@ -8,8 +8,8 @@ compared with what it was before: a notebook that changes it fails, and the stat
 import os, sys
 from pathlib import Path
 import pytest, torch
-import timm, open_clip, sklearn.linear_model  # imported before any snapshot: importing them sets environment variables
-import lightning  # (the dev extra's; it sets PYTORCH_NVML_BASED_CUDA_CHECK when imported)
+import timm, open_clip, sklearn.linear_model  # noqa: F401 (imported before any snapshot: importing them sets environment variables)
+import lightning  # noqa: F401 (the dev extra's; it sets PYTORCH_NVML_BASED_CUDA_CHECK when imported)
 from nbdev.config import get_config
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,3 +12,19 @@ def test_imports_in_cells_of_their_own():
     "nbdev executes, while building the docs, every cell holding an import, without the cells before it."
     bad = [f'{p.relative_to(ROOT)} cell {i}: {first!r}' for p in NOTEBOOKS for i, first, *_ in plan_notebook(p, None)]
     assert not bad, 'move these imports into a cell of their own (python scripts/split_imports.py --write NB):\n' + '\n'.join(bad)
+
+def test_no_unused_imports_or_locals():
+    "Pyflakes' rules through ruff (a dev requirement): no unused import (F401), shadowed name (F811) or unused local (F841) in the package, the scripts and the tests, and no undefined name (F821) in the package (the scripts `del` what their closures named, on purpose)."
+    import subprocess
+    ruff = lambda rules, *paths: subprocess.run([sys.executable, '-m', 'ruff', 'check', '--select', rules, '--output-format', 'concise', '--no-cache', *paths],
+                                                cwd=ROOT, capture_output=True, text=True)
+    for r in (ruff('F401,F811,F821,F841', 'metapeft_nb'), ruff('F401,F811,F841', 'scripts', 'tests')):
+        assert r.returncode == 0, ('the package\'s modules are generated: fix these in their notebooks (nbs/), then nbdev_export; '
+                                   'a deliberate re-export takes `# noqa: F401 (why)`\n' + r.stdout + r.stderr)
+
+def test_no_references_to_documents_outside_the_repository():
+    "The design notes the package was built from are not in the repository: a reader cannot follow `DESIGN §4` or `REFERENCE 4.3`, so the text says what it means instead."
+    import re
+    files = NOTEBOOKS + sorted((ROOT / 'metapeft_nb').rglob('*.py')) + [ROOT / 'README.md']
+    bad = [str(p.relative_to(ROOT)) for p in files if re.search(r'\b(DESIGN|REFERENCE)(\.md|\s+§|\s+section|\s+\d)', p.read_text(encoding='utf-8'))]
+    assert not bad, 'these name DESIGN / REFERENCE, which are not in the repository:\n' + '\n'.join(bad)

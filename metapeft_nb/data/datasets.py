@@ -4,7 +4,7 @@
 
 # %% ../../nbs/11_data.datasets.ipynb #39312c7e
 from __future__ import annotations
-import builtins, gzip, hashlib, importlib, importlib.resources, importlib.util, json, pickle, re, stat, struct, warnings
+import builtins, gzip, hashlib, importlib, importlib.resources, importlib.util, json, pickle, re, stat, struct
 from pathlib import Path
 from typing import Optional, Sequence
 import numpy as np

@@ -12,21 +12,16 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Sampler
 from torchvision import transforms as T
+from timm.data import IMAGENET_INCEPTION_MEAN, IMAGENET_INCEPTION_STD
 from .longtail import DataError, MetaSplit, class_counts, meta_split, stratified_subsample
 from .datasets import LTDataset, TorchDataset, build_dataset
 
 # %% auto #0
-__all__ = ['CLIP_MEAN', 'CLIP_STD', 'HALF_MEAN', 'HALF_STD', 'TRANSFORM_KINDS', 'ORDERS', 'STREAMS', 'train_transform',
-           'test_transform', 'plain_transform', 'tte_expand_for', 'tte_transform', 'build_transform', 'seeded',
-           'StreamView', 'crop_box', 'box_grid', 'DeviceView', 'device_images', 'ClassAwareSampler', 'ReSampler',
-           'Stream', 'stream_seed', 'DataLoaders', 'run_stream']
+__all__ = ['ORDERS', 'STREAMS', 'train_transform', 'test_transform', 'plain_transform', 'tte_expand_for', 'tte_transform',
+           'seeded', 'StreamView', 'crop_box', 'box_grid', 'DeviceView', 'device_images', 'ClassAwareSampler',
+           'ReSampler', 'Stream', 'stream_seed', 'DataLoaders', 'run_stream']
 
 # %% ../../nbs/12_data.loaders.ipynb #1deb61f5
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-HALF_MEAN = HALF_STD = (0.5, 0.5, 0.5)
-TRANSFORM_KINDS = ('train', 'test', 'plain', 'fivecrop', 'tencrop')
-
 def _norm(mean, std): return [T.ToTensor(), T.Normalize(mean, std)]
 
 def train_transform(res:int, mean:Sequence[float], std:Sequence[float], scale=(0.08, 1.0)):
@@ -86,20 +81,6 @@ def tte_transform(res:int, mean:Sequence[float], std:Sequence[float], mode:str='
     crop = T.FiveCrop(res) if mode == 'fivecrop' else T.TenCrop(res)
     return T.Compose([T.Resize(res + tte_expand_for(res, expand), interpolation=T.InterpolationMode.BILINEAR), crop, _StackCrops(mean, std)])
 
-# %% ../../nbs/12_data.loaders.ipynb #d320a7fe
-def build_transform(kind:str, # one of TRANSFORM_KINDS
-                    res:int, # output resolution
-                    mean:Sequence[float], # per-channel mean of the backbone
-                    std:Sequence[float], # per-channel std of the backbone
-                    expand:Optional[int]=None, # extra resize of the ensemble crops (None: 24 at 224, scaled; the public L/14 configs: 21)
-                   ):
-    "The transform of `kind`."
-    if kind == 'train': return train_transform(res, mean, std)
-    if kind == 'test': return test_transform(res, mean, std)
-    if kind == 'plain': return plain_transform(res, mean, std)
-    if kind in ('fivecrop', 'tencrop'): return tte_transform(res, mean, std, kind, expand)
-    raise DataError(f'transform kind {kind!r}: one of {", ".join(TRANSFORM_KINDS)}')
-
 # %% ../../nbs/12_data.loaders.ipynb #a5d457dd
 @contextlib.contextmanager
 def seeded(seed: int):
@@ -150,7 +131,7 @@ def box_grid(boxes: Tensor, H: int, W: int, res: int) -> Tensor:
 # %% ../../nbs/12_data.loaders.ipynb #831440d1
 class DeviceView:
     "A `StreamView` whose images sit on `device` as one uint8 tensor; `batch(keys)` augments a batch there."
-    def __init__(self, ds: LTDataset, indices=None, kind: str = 'train', res: int = 224, mean=HALF_MEAN, std=HALF_STD,
+    def __init__(self, ds: LTDataset, indices=None, kind: str = 'train', res: int = 224, mean=IMAGENET_INCEPTION_MEAN, std=IMAGENET_INCEPTION_STD,
                  device='cpu', with_index: bool = False, images: Optional[Tensor] = None):
         if getattr(ds, 'images', None) is None:
             raise DataError(f'data_device=true needs an in-memory data set (CIFAR, Fashion-MNIST, digits); {ds.name or "this one"} reads image files')
@@ -203,7 +184,7 @@ class ClassAwareSampler(Sampler):
 
     def order(self, g:torch.Generator) -> list:
         "One epoch of indices, drawn from `g`."
-        out, cls_cycle, pos = [], [], {}
+        out, cls_cycle = [], []
         cyc = {c: [] for c in self.classes}
         while len(out) < self.num_samples:
             if not cls_cycle: cls_cycle = [self.classes[i] for i in torch.randperm(len(self.classes), generator=g).tolist()][::-1]
@@ -328,7 +309,7 @@ class DataLoaders:
     def __init__(self, train:LTDataset, # the (long-tailed) training set
                  test:LTDataset, # the test set
                  res:int, # input resolution
-                 mean:Sequence[float], # normalisation mean (CLIP_MEAN or HALF_MEAN ...)
+                 mean:Sequence[float], # normalisation mean (the backbone's: `ViTView.mean`)
                  std:Sequence[float], # normalisation std
                  split:Optional[MetaSplit]=None, # the meta split (None: everything is main, no meta streams)
                  val:Optional[LTDataset]=None, # the validation list, for split.meta_val_from == 'val_list'

@@ -12,7 +12,7 @@ from torch.func import functional_call
 from torch.nn.attention import sdpa_kernel, SDPBackend
 from ..config import ConfigError, LR_MODES
 from ..backbones import no_dropout
-from ..optim import PeftOptimizer, clip_like_torch, functional_state, functional_step, lr_schedule, slot_param_groups, torch_fstate
+from ..optim import PeftOptimizer, clip_like_torch, functional_state, functional_step, torch_fstate
 
 # %% auto #0
 __all__ = ['META_MODES', 'TRACKED_MODES', 'check_meta_mode', 'xy_loss', 'isolated', 'lookahead', 'hypergradient',

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Callable, Mapping, Optional, Sequence
 import torch
 from torch import Tensor, nn
-from torch.func import functional_call, grad, jvp, vmap
+from torch.func import grad, jvp, vmap
 from torch.nn.attention import sdpa_kernel, SDPBackend
 from .bilevel import _caller, _model_names, _theta_of, hypergradient, isolated
 from ..optim import PeftOptimizer, clip_like_torch, functional_state, functional_step

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/53_meta.learner.ipynb #f2ea0724
 from __future__ import annotations
-import itertools, time
+import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 import torch
@@ -15,8 +15,8 @@ from ..io import ConfigError
 from ..config import META_COUNT, check_meta_count, meta_schedule
 from ..heads import balanced_ce
 from .bilevel import META_MODES, TRACKED_MODES, apply_hypergradient, check_meta_mode, hypergradient, isolated, meta_step, outer_optimizer, theta_and_state, xy_loss
-from .readout import read_out, readout_table
-from .bilevel import _model_names, _slot_or_none, _theta_of, l1_penalty
+from .readout import read_out as _read_out
+from .bilevel import _slot_or_none, _theta_of, l1_penalty
 from .horizon import Replay, Tangents, phi_vector, replay_hypergradient, tangent_directions, tangent_hypergradient, tangent_step
 from ..optim import PeftOptimizer
 from ..peft.model import PeftModel
@@ -310,7 +310,7 @@ def metrics(self: MetaLearner) -> dict:
 @patch
 def read_out(self: MetaLearner, prune_threshold: float = 0.1, rank_threshold: float = 0.5) -> dict:
     "The learned hyperparameters as a plain configuration (`meta.readout.read_out`); `readout_table` prints it."
-    return read_out(self.model.meta, prune_threshold, rank_threshold)
+    return _read_out(self.model.meta, prune_threshold, rank_threshold)
 
 
 # %% ../../nbs/53_meta.learner.ipynb #f10560d3

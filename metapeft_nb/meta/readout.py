@@ -4,10 +4,8 @@
 
 # %% ../../nbs/51_meta.readout.ipynb #4e7d07fd
 from __future__ import annotations
-import json, math
 from typing import Optional
 import torch
-from torch import nn
 from ..peft.metaparams import MetaParams, slot_key
 from ..peft.model import PeftModel
 

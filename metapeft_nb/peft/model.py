@@ -4,23 +4,22 @@
 
 # %% ../../nbs/31_peft.model.ipynb #8dfed03d
 from __future__ import annotations
-import copy, json, math
+import copy, json
 from pathlib import Path
 from typing import Optional, Sequence
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch import Tensor
 from safetensors import safe_open
-from safetensors.torch import save, save_file, load_file
+from safetensors.torch import save
 from ..io import FormatError, atomic_write, atomic_write_text, load_safetensors
-from ..config import Config, ConfigError, config_to_yaml, nearest
+from ..config import Config, ConfigError, config_to_yaml
 from ..backbones import ViTView, create_backbone, no_dropout
 from .modules import (VPT, Adapter, AdaptFormer, LoRA, SSF, Values, MaskedLinear, default_bottleneck,
-                                      default_mask_ratio, lora_dims, feature_dim, slot_param_count, MASK_POSITIONS,
+                                      default_mask_ratio, lora_dims, feature_dim, MASK_POSITIONS,
                                       lora_down_shared)
-from .metaparams import (METHODS, LORA_METHODS, SUPPORT, SlotKey, slot_key, module_name,
-                                         parse_module_name, MetaParams, check_meta_type)
+from .metaparams import (METHODS, LORA_METHODS, SlotKey, slot_key, module_name,
+                                         parse_module_name, MetaParams)
 
 # %% auto #0
 __all__ = ['HANDLERS', 'MODES', 'ADAPTER_FILE', 'CONFIG_FILE', 'ADAPTER_FORMAT', 'layer_range', 'slot_point', 'PeftModel',
@@ -181,7 +180,7 @@ class PeftModel(nn.Module):
         super().__init__()
         if mode not in MODES: raise ValueError(f'mode={mode!r}: expected one of {MODES}')
         self.backbone, self.head = backbone, (head if head is not None else nn.Identity())
-        L, D, H = backbone.num_layers, backbone.embed_dim, backbone.mlp_dim
+        L = backbone.num_layers
         opts = {slot_key(k, L): dict(v) for k, v in slots.items()} if isinstance(slots, dict) else {slot_key(k, L): {} for k in slots}
         if mode == 'head_only' and opts: raise ValueError('mode head_only trains only the head: no slot is allowed with it')
         self.slots = sorted(opts, key=_order)
