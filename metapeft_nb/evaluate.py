@@ -54,6 +54,8 @@ def compute_metrics(logits, # (N, C) logits, as tensor or array
                hmean_acc=float(len(a) / (1.0 / a).sum()), gmean_acc=float(math.exp(np.log(a).mean())),
                macro_f1=100.0 * float(f1_score(y, pred, labels=np.unique(y), average='macro')),
                ece=expected_calibration_error(probs, y, bins))
+    nll = -logits.log_softmax(1).numpy()[np.arange(len(y)), y]
+    out['balanced_ce'] = float(np.mean([nll[y == c].mean() for c in np.flatnonzero(present)]))
     for g, idx in (groups or {}).items(): out[f'{g}_acc'] = _group_mean(acc, idx)
     out['per_class_acc'] = [None if np.isnan(v) else float(v) for v in acc]
     out['confusion'] = confusion_matrix(y, pred, labels=list(range(C))).tolist()

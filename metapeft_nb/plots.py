@@ -509,13 +509,14 @@ def _learned(read_out: dict, field: str) -> bool:
 def results_figures(results: dict, # what `run` returns (results.json)
                     confusion=None, # the confusion matrix (confusion.json)
                     train_counts=None, class_names=None, # default: the results' own `train_counts` and `classes`
+                    thresholds=(100, 20), # the class-count figure's many / few lines: the run's (`data.longtail.count_thresholds`)
                    ) -> dict:
     "{name: Figure} of a run: class counts, training curves, per-class accuracy, confusion, learned hyperparameters."
     m, meta, figs = results.get('metrics', {}), results.get('meta') or {}, {}
     counts = results.get('train_counts') if train_counts is None else train_counts
     names = results.get('classes') if class_names is None else class_names
     if counts is not None and names is not None and len(names) != len(counts): names = None
-    if counts is not None: figs['class counts'] = plot_class_counts(counts, m.get('groups'), class_names=names)
+    if counts is not None: figs['class counts'] = plot_class_counts(counts, m.get('groups'), *thresholds, class_names=names)
     if results.get('history'): figs['training curves'] = plot_training_curves(results['history'])
     if counts is not None and m.get('per_class_acc') is not None and len(counts) == len(m['per_class_acc']):
         figs['per-class accuracy'] = plot_per_class_accuracy(m['per_class_acc'], counts, m.get('groups'), class_names=names)

@@ -15,7 +15,7 @@ import metapeft_nb
 from .io import (MetapeftError, ConfigError, DataError, FormatError, FolderError, FolderLock, write_error,
                             atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files, load_safetensors, own_dir, writing)
 from .config import Config, config_to_yaml, load_config, meta_steps_at, takes_meta_steps, resolve_device, run_identity, rule, check_rules
-from .data.longtail import class_counts, groups_from_config, MetaSplit, meta_split, stratified_subsample
+from .data.longtail import class_counts, count_thresholds, groups_from_config, MetaSplit, meta_split, stratified_subsample
 from .data.datasets import build_dataset, read_image, IMG_EXT
 from .data.loaders import DataLoaders, Stream, StreamView, plain_transform, test_transform, tte_transform, stream_seed
 from .backbones import create_backbone, as_view
@@ -384,10 +384,10 @@ def log_test(folder: Path, cfg: Config, metrics: dict, figs: dict, step: int):
             for name, fig in figs.items(): w.add_figure(f'figures/{name}', fig, step, close=False)
         finally: w.close()
 
-def save_figures(folder: Path, results: dict, confusion, log: Callable = print) -> dict:
+def save_figures(folder: Path, results: dict, confusion, log: Callable = print, thresholds=(100, 20)) -> dict:
     "Draw the run's figures and write them into `figures/`; {name: Figure} (empty, with one line said, when drawing fails)."
     from metapeft_nb.plots import results_figures, figure_file   # here: matplotlib loads only when a run draws
-    try: figs = results_figures(results, confusion)
+    try: figs = results_figures(results, confusion, thresholds=thresholds)
     except Exception as e:   # a figure is not worth a run: say it, keep going
         log(f'{folder}: no figures ({type(e).__name__}: {e})'); return {}
     out = own_dir(folder / 'figures') if figs else None
@@ -434,7 +434,7 @@ def _train_and_test(b, folder, fault, log, t0,
         save_adapter(b.model, own_dir(folder / 'adapter'), cfg)
         atomic_write_json(folder / 'confusion.json', confusion)
         save_predictions(folder, logits, labels)
-        figs = save_figures(folder, results, confusion, log) if cfg.figures else {}
+        figs = save_figures(folder, results, confusion, log, count_thresholds(cfg)) if cfg.figures else {}
         if cfg.tensorboard: log_test(folder, cfg, m, figs, tr.step)
         atomic_write_json(folder / 'results.json', results)   # last: its presence marks the run as finished
         drop_replaced(folder); drop_stale_tmp(folder)         # (a run with no checkpoint, zero-shot, replaced its old one here)

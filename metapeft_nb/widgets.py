@@ -13,7 +13,7 @@ import torch
 from matplotlib.figure import Figure
 from .io import FormatError, MetapeftError, read_json
 from .config import Config, ConfigError, get_config, list_presets, load_config
-from .data.longtail import GROUPS, groups_from_config
+from .data.longtail import GROUPS, count_thresholds, groups_from_config
 from .data.datasets import build_dataset
 from .backbones import create_backbone, list_backbones
 from .peft.modules import LORA_POSITIONS, default_bottleneck
@@ -380,7 +380,9 @@ def run_figures(folder, # a finished run folder
     r = read_json(folder / RESULTS_FILE, 'results file')
     ds = dataset if dataset is not None else (None if 'train_counts' in r else _train_data(folder))
     cm = read_json(folder / CONFUSION_FILE, 'confusion file') if (folder / CONFUSION_FILE).exists() else None
-    return results_figures(r, cm, *((ds.class_counts, ds.classes) if ds is not None else (None, None)))
+    try: th = count_thresholds(load_config(folder / 'config.yaml'))   # the run's many / few lines
+    except (MetapeftError, OSError, ValueError): th = (100, 20)
+    return results_figures(r, cm, *((ds.class_counts, ds.classes) if ds is not None else (None, None)), thresholds=th)
 
 # %% ../nbs/90_widgets.ipynb #967c1647
 def saved_figures(folder) -> dict:

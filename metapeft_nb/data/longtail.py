@@ -12,8 +12,8 @@ from ..io import DataError
 
 # %% auto #0
 __all__ = ['GROUPS', 'exp_profile', 'class_counts', 'longtail_indices', 'longtail_subsample', 'stratified_subsample',
-           'count_groups', 'name_groups', 'groups_from_config', 'group_means', 'describe_groups', 'MetaSplit',
-           'meta_split']
+           'count_groups', 'name_groups', 'groups_from_config', 'count_thresholds', 'group_means', 'describe_groups',
+           'MetaSplit', 'meta_split']
 
 # %% ../../nbs/10_data.longtail.ipynb #20ab6897
 def exp_profile(n_max:int, # images of the first (largest) class
@@ -136,6 +136,11 @@ def groups_from_config(cfg, # a Config (or anything with its attributes)
     imb = getattr(cfg, 'group_ref_imb', None)
     if imb is not None: ref = np.array(exp_profile(n_max or int(ref.max()), imb, len(ref), strict=False))
     return count_groups(ref, getattr(cfg, 'many_threshold', 100), getattr(cfg, 'few_threshold', 20))
+
+def count_thresholds(cfg) -> tuple:
+    "The config's many / few thresholds where they group the classes by their own counts, else `(None, None)` (groups by name or by a reference profile): the lines a class-count figure draws."
+    if any(getattr(cfg, f'{g}_classes', None) is not None for g in GROUPS) or getattr(cfg, 'group_ref_imb', None) is not None: return None, None
+    return getattr(cfg, 'many_threshold', 100), getattr(cfg, 'few_threshold', 20)
 
 # %% ../../nbs/10_data.longtail.ipynb #b4a923d2
 def group_means(per_class, # a value per class (e.g. per-class accuracy)
