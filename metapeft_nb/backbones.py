@@ -12,6 +12,7 @@ from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Callable, Optional, Union
+from fastcore.basics import patch
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 import timm, open_clip
@@ -146,15 +147,18 @@ class BlockView:
     drop_path2: Optional[nn.Module] = None  # stochastic depth of the MLP branch (timm)
 
 # %% ../nbs/20_backbones.ipynb #573fa3ce
-def _fc1_out(self) -> int:
+@patch(as_prop=True)
+def fc1_out(self: BlockView) -> int:
     "Width of fc1's output (for a gated MLP: gate and value together)."
     return sum(w.shape[0] for w in self.fc1_weight) if isinstance(self.fc1_weight, tuple) else self.fc1_weight.shape[0]
 
-def _mlp_dim(self) -> int:
+@patch(as_prop=True)
+def mlp_dim(self: BlockView) -> int:
     "Width of the MLP hidden state, fc2's input (= fc1's output unless the MLP is gated, where it is half)."
     return self.fc2_weight.shape[1]
 
-def _params(self) -> dict:
+@patch
+def params(self: BlockView) -> dict:
     "The tensors the block uses, as the `'params'` injection point sees them."
     return dict(qkv=(self.qkv_weight, self.qkv_bias), out=(self.out_weight, self.out_bias),
                 fc1=(self.fc1_weight, self.fc1_bias), fc2=(self.fc2_weight, self.fc2_bias),
@@ -162,7 +166,6 @@ def _params(self) -> dict:
 
 BlockView.dim = property(lambda self: self.qkv_weight.shape[1], doc='Embedding width D.')
 BlockView.head_dim = property(lambda self: self.dim // self.num_heads, doc='Width of one head.')
-BlockView.fc1_out, BlockView.mlp_dim, BlockView.params = property(_fc1_out), property(_mlp_dim), _params
 BlockView.ln1_eps = property(lambda self: self.norm1.eps, doc='Epsilon of the first norm.')
 BlockView.ln2_eps = property(lambda self: self.norm2.eps, doc='Epsilon of the second norm.')
 
@@ -375,15 +378,18 @@ class ViTView(nn.Module):
         return out
 
 # %% ../nbs/20_backbones.ipynb #d4d890a5
-def _patch_size(self) -> int:
+@patch(as_prop=True)
+def patch_size(self: ViTView) -> int:
     m = self.model
     return _int_size(m.patch_size if self.kind == 'open_clip' else m.patch_embed.patch_size)
 
-def _img_size(self) -> int:
+@patch(as_prop=True)
+def img_size(self: ViTView) -> int:
     m = self.model
     return _int_size(m.image_size if self.kind == 'open_clip' else m.patch_embed.img_size)
 
-def _num_prefix_tokens(self) -> int:
+@patch(as_prop=True)
+def num_prefix_tokens(self: ViTView) -> int:
     "Tokens before the patches: CLS (if any) and registers."
     return 1 if self.kind == 'open_clip' else self.model.num_prefix_tokens
 
@@ -392,15 +398,16 @@ ViTView.embed_dim = property(lambda self: self.blocks[0].dim)
 ViTView.num_heads = property(lambda self: self.blocks[0].num_heads)
 ViTView.num_layers = property(lambda self: len(self.blocks))
 ViTView.mlp_dim = property(lambda self: self.blocks[0].mlp_dim)
-ViTView.patch_size, ViTView.img_size, ViTView.num_prefix_tokens = property(_patch_size), property(_img_size), property(_num_prefix_tokens)
 ViTView.num_tokens = property(lambda self: (self.img_size // self.patch_size) ** 2 + self.num_prefix_tokens, doc='Tokens entering block 0.')
 
 # %% ../nbs/20_backbones.ipynb #8e0c4e00
-def _stoch(self, m, x):
+@patch
+def _stoch(self: ViTView, m, x):
     "Run a dropout-like module of the model (it acts only in train mode) unless `no_dropout` is active."
     return x if not self.stochastic or isinstance(m, nn.Identity) else m(x)
 
-def _timm_pos_embed(self, x: Tensor) -> Tensor:
+@patch
+def _pos_embed(self: ViTView, x: Tensor) -> Tensor:
     "timm's `VisionTransformer._pos_embed`: prefix tokens, position embedding (resampled for dynamic sizes), `pos_drop`."
     m, to_cat = self.model, []
     if m.cls_token is not None: to_cat.append(m.cls_token.expand(x.shape[0], -1, -1))
@@ -420,10 +427,9 @@ def _timm_pos_embed(self, x: Tensor) -> Tensor:
         x = x + pos
     return self._stoch(m.pos_drop, x)
 
-ViTView._stoch, ViTView._pos_embed = _stoch, _timm_pos_embed
-
 # %% ../nbs/20_backbones.ipynb #ad9aebd5
-def _embed(self, x: Tensor) -> Tensor:
+@patch
+def embed(self: ViTView, x: Tensor) -> Tensor:
     "(B,3,H,W) -> (B,N,D): patch projection, prefix tokens, position embedding, patch dropout, pre-norm."
     m = self.model
     if self.kind == 'open_clip':
@@ -443,23 +449,26 @@ def _pool(self, x: Tensor, n: Optional[int] = None) -> Tensor:
     if m.attn_pool is None and m.global_pool == 'token': x = x[:, :1]   # the norm is per token: only CLS is needed
     return self._stoch(m.head_drop, m.fc_norm(m.pool(m.norm(x))))
 
-ViTView.embed, ViTView.pool = _embed, _pool
+ViTView.pool = _pool
 
 # %% ../nbs/20_backbones.ipynb #5e798622
-def _forward_tokens(self, x: Tensor, inject: Optional[Callable] = None) -> Tensor:
+@patch
+def forward_tokens(self: ViTView, x: Tensor, inject: Optional[Callable] = None) -> Tensor:
     "All tokens after the last block, (B,N',D)."
     x = self.embed(x)
     for i, b in enumerate(self.blocks): x = block_forward(b, x, i, inject, self.stochastic)
     return x
 
-def _forward(self, x: Tensor, inject: Optional[Callable] = None) -> Tensor:
+@patch
+def forward(self: ViTView, x: Tensor, inject: Optional[Callable] = None) -> Tensor:
     "Features (B,D) = pool(blocks(embed(x))), every block through `block_forward`; tokens a tuner appended are not pooled."
     x = self.embed(x)
     n = x.shape[1]
     for i, b in enumerate(self.blocks): x = block_forward(b, x, i, inject, self.stochastic)
     return self.pool(x, n)
 
-def _summary(self) -> dict:
+@patch
+def summary(self: ViTView) -> dict:
     "Architecture, parameter count and input normalisation."
     return dict(name=self.name, kind=self.kind, img_size=self.img_size, patch_size=self.patch_size,
                 embed_dim=self.embed_dim, num_layers=self.num_layers, num_heads=self.num_heads, mlp_dim=self.mlp_dim,
@@ -468,11 +477,11 @@ def _summary(self) -> dict:
 def _repr(self) -> str:  # the library model's repr is hundreds of lines; `view.model` shows it
     return f'ViTView({self.extra_repr()})'
 
-def _extra_repr(self) -> str:
+@patch
+def extra_repr(self: ViTView) -> str:
     return f'kind={self.kind}, name={self.name}, D={self.embed_dim}, L={self.num_layers}, heads={self.num_heads}, img={self.img_size}/{self.patch_size}'
 
-ViTView.forward_tokens, ViTView.forward, ViTView.summary = _forward_tokens, _forward, _summary
-ViTView.__repr__, ViTView.extra_repr = _repr, _extra_repr
+ViTView.__repr__ = _repr
 
 # %% ../nbs/20_backbones.ipynb #60650750
 def num_params(m: nn.Module, # a module (a `ViTView` counts its backbone, not CLIP's text tower)

@@ -9,6 +9,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 import torch, torch.nn as nn
 from torch.func import functional_call, grad_and_value, vmap
+from fastcore.basics import patch
 from .io import FolderLock, RunError
 from .config import Config, check_rules, run_identity
 from .optim import functional_step, clip_like_torch, lr_schedule
@@ -83,20 +84,22 @@ class ArmStack:
 # %% ../nbs/76_many.ipynb #a69f1f22
 _SHARED_STATE = ('step',)   # optimiser state every arm has the same (AdamW's step count): kept once, not stacked
 
-def _stack_state(self, states: list) -> dict:
+@patch
+def _stack_state(self: ArmStack, states: list) -> dict:
     "Per-parameter optimiser states of every arm, stacked (the shared entries once)."
     return {n: {k: v if k in _SHARED_STATE else torch.stack([s[n][k] for s in states]) for k, v in states[0][n].items()}
             for n in states[0]}
 
-def _state_dims(self) -> dict: return {n: {k: None if k in _SHARED_STATE else 0 for k in s} for n, s in self.state.items()}
+@patch
+def _state_dims(self: ArmStack) -> dict: return {n: {k: None if k in _SHARED_STATE else 0 for k in s} for n, s in self.state.items()}
 
-def _arm_state(self, i: int) -> dict:
+@patch
+def arm_state(self: ArmStack, i: int) -> dict:
     return {n: {k: v if k in _SHARED_STATE else v[i] for k, v in s.items()} for n, s in self.state.items()}
 
-ArmStack._stack_state, ArmStack._state_dims, ArmStack.arm_state = _stack_state, _state_dims, _arm_state
-
 # %% ../nbs/76_many.ipynb #24bb4c86
-def _arm_step(self, theta, state, scalings, base_lrs, x, y):
+@patch
+def _arm_step(self: ArmStack, theta, state, scalings, base_lrs, x, y):
     "One arm's optimiser step (vmapped over arms): loss, gradient, clipping and `functional_step`, as `train_step`."
     mods = {n: m for n, m in self.model.named_modules() if n in scalings}
     def loss_of(th):
@@ -112,10 +115,9 @@ def _arm_step(self, theta, state, scalings, base_lrs, x, y):
     new_theta, new_fs = functional_step(fs, theta, clip_like_torch(g, self.grad_clip))
     return new_theta, new_fs['state'], loss, correct, norm
 
-ArmStack._arm_step = _arm_step
-
 # %% ../nbs/76_many.ipynb #c7d5beef
-def _step(self, batches: Sequence) -> tuple:
+@patch
+def step(self: ArmStack, batches: Sequence) -> tuple:
     "One optimiser step of every arm on its own batch: `(losses, accuracies %, gradient norms)`, each of shape (N,)."
     dev = self.trainers[0].device
     x = torch.stack([b[0] for b in batches]).to(dev); y = torch.stack([b[1] for b in batches]).to(dev)
@@ -130,11 +132,10 @@ def _step(self, batches: Sequence) -> tuple:
     self.t += 1
     return loss.detach(), 100.0 * correct.double() / y.shape[1], norm.detach()
 
-ArmStack.step = _step
-
 # %% ../nbs/76_many.ipynb #f9edc71a
+@patch
 @torch.no_grad()
-def _write_back(self):
+def write_back(self: ArmStack):
     "Each arm's θ, optimiser state, step count and learning rates into its own model and optimiser (for checkpoints)."
     sched = lr_schedule(self.t - 1, self.template['total_steps'], self.template['warmup_steps'], self.template.get('schedule', 'cosine'))
     for i, tr in enumerate(self.trainers):
@@ -144,7 +145,8 @@ def _write_back(self):
         for g in tr.opt.param_groups: g['lr'] = g['base_lr'] * sched * g['lr_mult']
         tr.opt.t = self.t
 
-def _keep(self, keep: Sequence[int]):
+@patch
+def keep(self: ArmStack, keep: Sequence[int]):
     "Go on with the arms `keep` only (an arm that stopped leaves the stack)."
     idx = torch.tensor(list(keep))
     pick = lambda d: {n: v.index_select(0, idx) for n, v in d.items()}
@@ -152,8 +154,6 @@ def _keep(self, keep: Sequence[int]):
     self.theta, self.scalings = pick(self.theta), pick(self.scalings)
     self.state = {n: {k: v if k in _SHARED_STATE else v.index_select(0, idx) for k, v in s.items()} for n, s in self.state.items()}
     self.base_lrs = self.base_lrs.index_select(0, idx)
-
-ArmStack.write_back, ArmStack.keep = _write_back, _keep
 
 # %% ../nbs/76_many.ipynb #ae462942
 def _after_step(tr: Trainer, loss: float, acc: float):

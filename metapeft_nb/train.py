@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable, Optional
 import numpy as np
 import torch, torch.nn as nn
+from fastcore.basics import patch
 from .io import ConfigError, FormatError, RunError, save_verified, load_verified, load_torch, torch_bytes, own_dir, writing
 from .optim import PeftOptimizer
 from .meta.horizon import Replay, Tangents
@@ -116,7 +117,8 @@ class Trainer:
         return {n: p for g in self.opt.param_groups for n, p in zip(g['param_names'], g['params'])}
 
 # %% ../nbs/60_train.ipynb #3d01d6f1
-def _state_dict(self, per_rank: Optional[list] = None) -> dict:
+@patch
+def state_dict(self: Trainer, per_rank: Optional[list] = None) -> dict:
     "Everything that decides the rest of the run, as tensors and plain containers (`per_rank`: every rank's epoch losses and accuracies)."
     per_rank = per_rank or [(self.epoch_losses, self.epoch_accs)]
     d = dict(step=self.step, epoch=self.epoch, theta={n: p.detach().clone() for n, p in self.theta().items()},
@@ -132,8 +134,9 @@ def _state_dict(self, per_rank: Optional[list] = None) -> dict:
     return d
 
 # %% ../nbs/60_train.ipynb #ba5ecc9f
+@patch
 @torch.no_grad()
-def _load_state_dict(self, d: dict):
+def load_state_dict(self: Trainer, d: dict):
     "Continue exactly where `state_dict` was taken."
     theta = self.theta()
     if set(d['theta']) != set(theta):
@@ -160,12 +163,12 @@ def _load_state_dict(self, d: dict):
     self.epoch_losses, self.epoch_accs = row(d['epoch_losses']), row(d['epoch_accs']) if 'epoch_accs' in d else []
     set_rng_state(d['rng'])
 
-Trainer.state_dict, Trainer.load_state_dict = _state_dict, _load_state_dict
-
 # %% ../nbs/60_train.ipynb #ffe0dfb5
-def _state_path(self): return None if self.folder is None else self.folder / 'train_state.pt'
+@patch(as_prop=True)
+def state_path(self: Trainer): return None if self.folder is None else self.folder / 'train_state.pt'
 
-def _save_checkpoint(self):
+@patch
+def save_checkpoint(self: Trainer):
     pair = (self.epoch_losses, self.epoch_accs)
     per_rank = self.gather(pair) if self.gather is not None else None   # every rank takes part
     if self.folder is None or not self.write: self.good_step = self.step; return
@@ -174,7 +177,8 @@ def _save_checkpoint(self):
 
 STATE_KEYS = ('step', 'epoch', 'theta', 'opt', 'data', 'rng', 'history', 'meta_history', 'epoch_losses')   # and phi, outer_opt with meta steps
 
-def _checked_state(self, d, name) -> dict:
+@patch
+def _checked_state(self: Trainer, d, name) -> dict:
     "The training state `d` read from `name`, or a one-line `FormatError`: a key missing, θ of another model or shape."
     missing = [k for k in STATE_KEYS + ('phi', 'outer_opt') * (self.meta is not None) if not isinstance(d, dict) or k not in d]
     if missing: raise FormatError(f'{name}: not a training state of this run (no {", ".join(missing)})')
@@ -183,7 +187,8 @@ def _checked_state(self, d, name) -> dict:
     if bad: raise FormatError(f'{name}: θ of another model ({bad[0]})')
     return d
 
-def _maybe_resume(self) -> bool:
+@patch
+def maybe_resume(self: Trainer) -> bool:
     "Load the newest good checkpoint of `folder` if there is one (falling back to the previous one, saying so)."
     if self.state_path is None: return False
     d = load_verified(self.state_path, lambda data, f: self._checked_state(load_torch(data, name=f), f), log=self.log)
@@ -192,25 +197,23 @@ def _maybe_resume(self) -> bool:
     self.good_step = self.step
     return True
 
-Trainer.state_path = property(_state_path)
-Trainer.save_checkpoint, Trainer.maybe_resume, Trainer._checked_state = _save_checkpoint, _maybe_resume, _checked_state
-
 # %% ../nbs/60_train.ipynb #8e51dd79
-def _log_scalar(self, tag, value, step=None):   # a full disk in TensorBoard's writer thread: the one line of any full disk
+@patch
+def log_scalar(self: Trainer, tag, value, step=None):   # a full disk in TensorBoard's writer thread: the one line of any full disk
     if self._writer is not None:
         with writing(self._writer.log_dir): self._writer.add_scalar(tag, value, self.step if step is None else step)
 
-def _open_writer_(self):
+@patch
+def _open_writer(self: Trainer):
     if self.folder is not None and self.tensorboard and self.write and self._writer is None:
         from torch.utils.tensorboard import SummaryWriter
         with writing(self.folder / 'tensorboard'): self._writer = SummaryWriter(str(own_dir(self.folder / 'tensorboard')), purge_step=self.step or None)
 
-def _close(self):
+@patch
+def close(self: Trainer):
     w, self._writer = self._writer, None
     if w is not None:
         with writing(w.log_dir): w.close()
-
-Trainer.log_scalar, Trainer._open_writer, Trainer.close = _log_scalar, _open_writer_, _close
 
 # %% ../nbs/60_train.ipynb #87ef270d
 def _plain_opt_state(opt) -> dict:

@@ -11,6 +11,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from fastcore.basics import patch
 from .io import FormatError, MetapeftError, read_json
 from .config import Config, ConfigError, get_config, list_presets, load_config
 from .data.longtail import GROUPS, count_thresholds, groups_from_config
@@ -108,16 +109,19 @@ class LongTailExplorer:
         except MetapeftError: return 10.0
 
 # %% ../nbs/90_widgets.ipynb #797c7613
-def _lt_values(self) -> dict:
+@patch
+def values(self: LongTailExplorer) -> dict:
     "What is shown: the preset and the imbalance ratio (the arguments of `longtail_summary`)."
     return dict(dataset=self.dataset.value, imb_ratio=float(self.imb_ratio.value))
 
-def _lt_on_dataset(self, change):
+@patch
+def _on_dataset(self: LongTailExplorer, change):
     r = self._preset_ratio(change['new'])
     if r == self.imb_ratio.value: self.update()
     else: self.imb_ratio.value = r            # fires update once
 
-def _lt_update(self):
+@patch
+def update(self: LongTailExplorer):
     "Recompute from the controls: `result` (from `longtail_summary`) and `message`, then the picture."
     try: self.result = longtail_summary(**self.values())
     except (MetapeftError, OSError, ValueError) as e:      # data absent or unreadable, a ratio the data cannot give
@@ -128,10 +132,10 @@ def _lt_update(self):
     self.info.value, self.image.value = html.escape(self.message), figure_png(self.result['figure'])
 
 def _display(self):
+    "Show the explorer's widget (the three explorers share this)."
     from IPython.display import display
     display(self.widget)
 
-LongTailExplorer.values, LongTailExplorer._on_dataset, LongTailExplorer.update = _lt_values, _lt_on_dataset, _lt_update
 LongTailExplorer._ipython_display_ = _display
 
 # %% ../nbs/90_widgets.ipynb #4b2cd123
@@ -269,13 +273,15 @@ class BudgetExplorer:
         self._reset(backbone=True)
 
 # %% ../nbs/90_widgets.ipynb #48cfc70a
-def _bx_view(self):
+@patch
+def view(self: BudgetExplorer):
     "The current backbone, built once (random weights) and kept by this explorer."
     n = self.backbone.value
     if n not in self._views: self._views[n] = create_backbone(n, pretrained=False, seed=0)
     return self._views[n]
 
-def _bx_reset(self, backbone: bool = False):
+@patch
+def _reset(self: BudgetExplorer, backbone: bool = False):
     "Set rank, positions and layers to what the tuner preset places on the backbone, then update once."
     self._hold = True
     try:
@@ -289,7 +295,8 @@ def _bx_reset(self, backbone: bool = False):
     finally: self._hold = False
     self.update()
 
-def _bx_values(self) -> dict:
+@patch
+def values(self: BudgetExplorer) -> dict:  # noqa: F811 (LongTailExplorer's is another method of the same name)
     "The arguments of `budget` the controls give (rank, positions and layers only where the tuner has them)."
     a, b = self.layers.value
     return dict(backbone=self.backbone.value, tuner=self.tuner.value, rank=None if self.rank.disabled else self.rank.value,
@@ -297,7 +304,8 @@ def _bx_values(self) -> dict:
                 meta_params=list(self.meta_params.value), num_classes=self.num_classes)
 
 # %% ../nbs/90_widgets.ipynb #011ffb42
-def _bx_update(self):
+@patch
+def update(self: BudgetExplorer):  # noqa: F811 (as values)
     "Recompute `result` (from `budget`) and `message` from the controls, then the picture."
     if self._hold: return
     v = self.values()
@@ -310,7 +318,6 @@ def _bx_update(self):
     self.info.value = html.escape(self.message)
     self.image.value = figure_png(self.result['figure']) if self.result['figure'] is not None else b''
 
-BudgetExplorer.view, BudgetExplorer._reset, BudgetExplorer.values, BudgetExplorer.update = _bx_view, _bx_reset, _bx_values, _bx_update
 BudgetExplorer._ipython_display_ = _display
 
 # %% ../nbs/90_widgets.ipynb #05cf5a58
@@ -414,7 +421,8 @@ class RunExplorer:
         return None if self.run.value is None else Path(self.run.value)
 
 # %% ../nbs/90_widgets.ipynb #47f67074
-def _rx_scan(self):
+@patch
+def scan(self: RunExplorer):
     "Find the runs below the root again: `runs`, `rows`, the table and the run selector."
     try: self.runs = find_runs(self.root.value)
     except OSError as e: self.runs, self.message = [], one_line(e)
@@ -431,7 +439,8 @@ def _rx_scan(self):
     finally: self._hold = False
     self.show()
 
-def _rx_show(self):
+@patch
+def show(self: RunExplorer):
     "Figures of the selected run: the PNGs `run` saved in its figures/ (`saved`), or, for a run without them, drawn (`figures`)."
     W = _widgets('RunExplorer')
     self.figures, self.saved, self.info.value = {}, {}, ''
@@ -444,4 +453,4 @@ def _rx_show(self):
     self.images.children = tuple(W.VBox([W.HTML(f'<b>{html.escape(n)}</b>'), W.Image(value=b, format='png', layout=W.Layout(max_width='100%'))])
                                  for n, b in items)
 
-RunExplorer.scan, RunExplorer.show, RunExplorer._ipython_display_ = _rx_scan, _rx_show, _display
+RunExplorer._ipython_display_ = _display

@@ -13,6 +13,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Sampler
 from torchvision import transforms as T
 from timm.data import IMAGENET_INCEPTION_MEAN, IMAGENET_INCEPTION_STD
+from fastcore.basics import patch
 from .longtail import DataError, MetaSplit, class_counts, meta_split, stratified_subsample
 from .datasets import LTDataset, TorchDataset, build_dataset
 
@@ -150,14 +151,16 @@ def device_images(ds: LTDataset, device) -> Tensor:
     return x.permute(0, 3, 1, 2).contiguous().to(device)
 
 # %% ../../nbs/12_data.loaders.ipynb #67222706
-def _boxes(self, keys) -> Tensor:
+@patch
+def _boxes(self: DeviceView, keys) -> Tensor:
     "One crop box a key: the training draw of its seed, or the test transform's central box."
     H, W = self.images.shape[2:]
     if self.kind == 'train': return torch.tensor([crop_box(s, H, W) for _, s in keys], dtype=torch.float64)
     side = min(H, W) * self.res / (self.res * 8 // 7)
     return torch.tensor([[(H - side) / 2, (W - side) / 2, side, side, 0]] * len(keys), dtype=torch.float64)
 
-def _batch(self, keys) -> tuple:
+@patch
+def batch(self: DeviceView, keys) -> tuple:
     "`(images, labels[, indices])` of a batch of keys `(i, seed)`, augmented and normalised on the device."
     j = self.indices[[i for i, _ in keys]]
     x = self.images[torch.as_tensor(j, device=self.device)].float().div_(255)
@@ -165,8 +168,6 @@ def _batch(self, keys) -> tuple:
     x = (F.grid_sample(x, grid, mode='bilinear', padding_mode='border', align_corners=False) - self.mean) / self.std
     y = torch.as_tensor(self.ds.labels[j], device=self.device)
     return (x, y, torch.as_tensor(j)) if self.with_index else (x, y)
-
-DeviceView._boxes, DeviceView.batch = _boxes, _batch
 
 # %% ../../nbs/12_data.loaders.ipynb #dd16abd2
 class ClassAwareSampler(Sampler):

@@ -12,6 +12,7 @@ import torch.nn as nn
 from torch import Tensor
 from safetensors import safe_open
 from safetensors.torch import save
+from fastcore.basics import patch
 from ..io import FormatError, atomic_write, atomic_write_text, load_safetensors
 from ..config import Config, ConfigError, config_to_yaml
 from ..backbones import ViTView, create_backbone, no_dropout
@@ -291,44 +292,43 @@ def _method_of(name:str):
     if name.startswith('meta.'): return 'meta'
     return 'other'
 
-def _trainable(self) -> dict:
+@patch
+def trainable_parameters(self: PeftModel) -> dict:
     "θ: name -> tensor of every trainable tensor (slots, head, and backbone tensors in the modes); never φ."
     return {n: p for n, p in self.named_parameters() if p.requires_grad and not n.startswith('meta.')}
 
-def _meta_parameters(self) -> dict:
+@patch
+def meta_parameters(self: PeftModel) -> dict:
     "φ: name -> tensor of the meta-parameters (the `meta` container), apart from θ."
     return {f'meta.{n}': p for n, p in self.meta.named_parameters()}
 
-def _slot_of(self, name:str):
+@patch
+def slot_of(self: PeftModel, name:str):
     "The slot of a tensor of θ (a `SlotKey`), or 'head' / 'backbone'."
     if name.startswith('tuner.'): return parse_module_name(name.split('.')[1])
     if name.startswith('head.'): return 'head'
     if name.startswith('backbone.'): return 'backbone'
     raise KeyError(f'{name!r} is not a tensor of θ')
 
-def _slot_lrs(self, base_lr:float) -> dict:
+@patch
+def slot_lrs(self: PeftModel, base_lr:float) -> dict:
     "{group key: base learning rate}: per-slot rates where given (FLoRA), `base_lr` elsewhere."
     keys = list(dict.fromkeys(self.slot_of(n) for n in self.trainable_parameters()))
     return {k: float(self.slot_lr.get(k, base_lr)) for k in keys}
 
-def _lr_multipliers(self) -> dict:
+@patch
+def lr_multipliers(self: PeftModel) -> dict:
     "{slot: meta-learned learning-rate multiplier} (tensors where `lr` is meta-learned, else 1.0)."
     return self.meta.lr_multipliers()
 
-def _print_trainable(self):
+@patch
+def print_trainable_parameters(self: PeftModel):
     "Print trainable / all parameters and the share, as Hugging Face peft does (meta-parameters apart)."
     t = param_table(self)
     print(f"trainable params: {t['trainable']:,d} || all params: {t['total']:,d} || trainable%: {t['percent']:.4f}"
           f" || meta-parameters: {t['meta']:,d}")
 
 # %% ../../nbs/31_peft.model.ipynb #b4cd11e9
-PeftModel.trainable_parameters = _trainable
-PeftModel.meta_parameters = _meta_parameters
-PeftModel.slot_of = _slot_of
-PeftModel.slot_lrs = _slot_lrs
-PeftModel.lr_multipliers = _lr_multipliers
-PeftModel.print_trainable_parameters = _print_trainable
-
 def param_table(model:PeftModel) -> dict:
     "Counts for `metapeft --params`: trainable, total (backbone + slots + head), percent, by_method, head, meta."
     th = model.trainable_parameters()
@@ -413,7 +413,7 @@ def _merged_library_model(self: PeftModel) -> nn.Module:
     v.model.head = head   # timm: its own pooling and norm (forward_head), then this head
     return v.model
 
-PeftModel.merge_and_unload = _merged_library_model
+PeftModel.merge_and_unload = _merged_library_model   # a method beside the function merge_and_unload, which it calls
 
 # %% ../../nbs/31_peft.model.ipynb #74225e9c
 def unusable_tensors(tensors: dict, like: dict) -> list:
