@@ -16,7 +16,7 @@ from .optim import functional_step, clip_like_torch, lr_schedule
 from .train import Trainer, NonFiniteError, autocast, deterministic
 from .distributed import dist_env
 from . import run as _run_mod
-from .run import run, _decide, _start, _train_and_test, _first_missing
+from .run import run, decide_run, start_run, train_and_test, first_missing
 
 # %% auto #0
 __all__ = ['VARYING', 'alone_reason', 'group_key', 'same_frozen', 'ArmStack', 'fit_many', 'stack_groups', 'run_many']
@@ -225,16 +225,16 @@ def fit_many(trainers: Sequence[Trainer], # arms of one `group_key`, at the same
 # %% ../nbs/76_many.ipynb #9fa1c9ca
 def _prepare(cfg: Config, locks: contextlib.ExitStack, log: Callable):
     "Lock and build one arm as `run` does: `(folder, results)` if it is finished, else `(folder, arm)` with its Trainer resumed."
-    folder, how, res = _decide(cfg, log)
+    folder, how, res = decide_run(cfg, log)
     if res is not None: return folder, res
-    created = _first_missing(folder)
+    created = first_missing(folder)
     arm = dict(cfg=cfg, folder=folder, created=created)
     locks.enter_context(FolderLock(folder))
-    folder, how, res = _decide(cfg, log)   # again under the lock
+    folder, how, res = decide_run(cfg, log)   # again under the lock
     if res is not None: return folder, res
     t0 = time.time()
     try:
-        arm['b'] = b = _start(cfg, folder, how, None, log)
+        arm['b'] = b = start_run(cfg, folder, how, None, log)
         arm['tr'] = _run_mod.make_trainer(b, folder, log=log)
         arm['tr'].maybe_resume()
     except BaseException: _remove_unstarted([arm]); raise   # bad data or weights: leave no folder behind, as `run`
@@ -296,7 +296,7 @@ def run_many(cfgs: Sequence[Config], # the arms: `Config`s, as for `run`
             for a in arms:
                 if a['folder'] in failed: continue
                 t0 = time.time() - a['build_s']
-                try: results[a['index']] = _train_and_test(a['b'], a['folder'], fault, log, t0, a.get('trained'))
+                try: results[a['index']] = train_and_test(a['b'], a['folder'], fault, log, t0, a.get('trained'))
                 except RunError as e: failed[a['folder']] = e   # a single arm that diverged: the others go on
         except BaseException: _remove_unstarted(arms); raise
     for i in alone:

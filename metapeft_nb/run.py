@@ -34,9 +34,10 @@ from .evaluate import predict, compute_metrics, results_table, compare_table, HE
 __all__ = ['RUN_FILES', 'EARLY_FILES', 'COMPANIONS', 'REPLACED', 'config_hash', 'run_dir', 'folder_state', 'clear_run',
            'set_aside', 'put_back', 'drop_stale_tmp', 'drop_replaced', 'finished_results', 'provenance', 'backbone_of',
            'seed_everything', 'build', 'adapter_phi', 'phi_source', 'fix_phi_', 'params_of', 'evaluate_model',
-           'meta_trajectory', 'run_split', 'meta_split_not_empty', 'save_predictions', 'hparam_values', 'log_test',
-           'save_figures', 'make_trainer', 'run', 'retrain_config', 'run_retrained', 'RunData', 'model_of_run',
-           'recorded_test_data', 'load_run', 'test_run', 'predict_images', 'export_merged']
+           'meta_trajectory', 'run_split', 'meta_split_not_empty', 'start_run', 'save_predictions', 'hparam_values',
+           'log_test', 'save_figures', 'make_trainer', 'train_and_test', 'run', 'first_missing', 'decide_run',
+           'retrain_config', 'run_retrained', 'RunData', 'model_of_run', 'recorded_test_data', 'load_run', 'test_run',
+           'predict_images', 'export_merged']
 
 # %% ../nbs/75_run.ipynb #e2d81dd5
 RUN_FILES = ('config.yaml', 'split.json', 'tensorboard', *(p.name for p in checkpoint_files('train_state.pt')), 'adapter',
@@ -337,7 +338,7 @@ def meta_split_not_empty(c, facts):
                 f'meta_data_ratio={c.meta_data_ratio}); raise meta_data_ratio, or use a data set with more images a class')
 
 # %% ../nbs/75_run.ipynb #b688af1d
-def _start(cfg, folder, how, device, log, model=None) -> SimpleNamespace:
+def start_run(cfg, folder, how, device, log, model=None) -> SimpleNamespace:
     "Everything before training, under the folder's lock: the split checked, the run built, then its files written."
     if how == 'resume' and (folder / 'split.json').exists(): split = MetaSplit.from_dict(_on_main(lambda: read_json(folder / 'split.json', 'split file')))
     else: split = run_split(cfg)
@@ -406,7 +407,7 @@ def make_trainer(b, folder, fault=None, log: Callable = print, **kw) -> Trainer:
                    on_checkpoint=lambda tr: drop_replaced(folder), **kw)
 
 # %% ../nbs/75_run.ipynb #0e6638c5
-def _train_and_test(b, folder, fault, log, t0,
+def train_and_test(b, folder, fault, log, t0,
                     trained: Optional[dict] = None) -> dict: # trained by `run_many`: {'train_s': its group's seconds, 'batched_arms': N}
     "Train (resuming from the folder's checkpoint), test, and write the adapter and results (results last)."
     cfg, t_build = b.cfg, time.time() - t0
@@ -462,7 +463,7 @@ def run(cfg: Config, # the configuration (`Config(...)`, `get_config`, `load_con
         with distributed() as env: return _run(cfg, fault, log if env.rank == 0 else (lambda s: None), env.device, model)
     return _run(cfg, fault, log, None, model)
 
-def _first_missing(folder: Path) -> Optional[Path]:
+def first_missing(folder: Path) -> Optional[Path]:
     "The top-most folder on the way to `folder` that does not exist yet (None when `folder` exists)."
     missing = None
     for p in (folder, *folder.parents):
@@ -470,7 +471,7 @@ def _first_missing(folder: Path) -> Optional[Path]:
         missing = p
     return missing
 
-def _decide(cfg, log) -> tuple:
+def decide_run(cfg, log) -> tuple:
     "`(folder, how, results)`: the folder's state, with the saved results when it holds the run finished."
     folder, how = folder_state(cfg)
     if how == 'finished':
@@ -481,17 +482,17 @@ def _decide(cfg, log) -> tuple:
 
 # %% ../nbs/75_run.ipynb #2e001eab
 def _run(cfg, fault, log, device, model=None):
-    folder, how, res = _on_main(lambda: _decide(cfg, log))   # a finished run is reported without touching its folder
+    folder, how, res = _on_main(lambda: decide_run(cfg, log))   # a finished run is reported without touching its folder
     if res is not None: return res
-    created = _first_missing(folder) if is_main() else None   # what a start that fails must take away again
+    created = first_missing(folder) if is_main() else None   # what a start that fails must take away again
     with contextlib.ExitStack() as stack:
         _on_main(lambda: stack.enter_context(FolderLock(folder)) and None)
         try:
             _on_main(lambda: put_back(folder, log))   # a replacing run killed before its first checkpoint: the old run first
-            folder, how, res = _on_main(lambda: _decide(cfg, log))   # again under the lock: another process may have moved on
+            folder, how, res = _on_main(lambda: decide_run(cfg, log))   # again under the lock: another process may have moved on
             if res is not None: return res
             t0 = time.time()
-            return _train_and_test(_start(cfg, folder, how, device, log, model), folder, fault, log, t0)
+            return train_and_test(start_run(cfg, folder, how, device, log, model), folder, fault, log, t0)
         except BaseException:
             if is_main(): put_back(folder, log)   # no collective here: the other ranks may be gone already
             if created is not None and created.is_dir() and all(p.name == '.lock' for p in created.rglob('*') if not p.is_dir()):
