@@ -207,7 +207,11 @@ def main(argv=None):
     # 6. internal links, local math, options page
     n_links = 0
     for k, pg in parsed.items():
-        if k == '404.html': continue                   # mkdocs' error page links the server root
+        if k == '404.html':                            # mkdocs' error page is served at any depth: its assets come from the base URL
+            base = '/' + cfg.doc_baseurl.strip('/') + '/'
+            for u in re.findall(r'(?:href|src)="([^"]+\.(?:css|js))"', (docs / k).read_text(encoding='utf-8')):
+                if not u.startswith(('http', base)): fail(f'404.html loads {u}, outside the base URL {base}: the error page would come unstyled')
+            continue
         for h in pg.links:
             if remote.match(h) or h.startswith(('mailto:', 'javascript:')) or h in ('', '#'): continue
             url, frag = urldefrag(h)

@@ -674,6 +674,7 @@ def convert(proc: Path, mathjax: Path | None):
         extra_js = ['assets/mathjax-config.js', 'assets/mathjax.js']
     else: _log('WARNING: no MathJax copy given (--mathjax / $MATHJAX_JS): math stays as TeX source')
     mk = dict(site_name=cfg.title, site_description=cfg.description, docs_dir=str(SITE_SRC), site_dir=str(ROOT / cfg.doc_path.name),
+              site_url=f"{cfg.doc_host.rstrip('/')}/{cfg.doc_baseurl.strip('/')}/",   # the error page (404.html) loads its CSS and JS from the base URL
               use_directory_urls=False, copyright=cfg.get('copyright', ''),
               theme=dict(name='material', font=False, features=['navigation.sections', 'navigation.top', 'toc.follow',
                                                                  'content.code.copy', 'search.highlight'],
