@@ -24,7 +24,7 @@ from timm.models.vision_transformer import VisionTransformer, Block as TimmBlock
 from open_clip.transformer import (ResidualAttentionBlock, VisionTransformer as OpenClipViT, Transformer as OpenClipTransformer,
                                    LayerNorm as OpenClipLayerNorm, LayerNormFp32 as OpenClipLayerNormFp32,
                                    LayerScale as OpenClipLayerScale, PatchDropout as OpenClipPatchDropout)
-from .io import ConfigError, DataError
+from .io import InputError, ConfigError, DataError
 from .config import nearest
 
 # %% auto #0
@@ -354,7 +354,7 @@ class ViTView(nn.Module):
                  clip: Optional[nn.Module] = None, # the full open_clip CLIP model (text tower), if any
                  name: Optional[str] = None): # registry name
         super().__init__()
-        if kind not in ('timm', 'open_clip', 'satmae'): raise ValueError(f'kind={kind!r}: expected timm, open_clip or satmae')
+        if kind not in ('timm', 'open_clip', 'satmae'): raise InputError(f'kind={kind!r}: expected timm, open_clip or satmae')
         self.model, self.kind, self.mean, self.std, self.name = model, kind, tuple(mean), tuple(std), name
         self.stochastic = True   # dropout, drop-path, patch dropout act in train mode (`no_dropout` turns them off)
         self._clip = [clip]  # a list hides it from nn.Module's registry
@@ -514,7 +514,7 @@ def sincos_pos_embed_2d(dim: int, # embedding width D (a multiple of 4)
                         cls_token: bool = True, # prepend a zero row for the CLS token
                         dtype=torch.float32) -> Tensor:
     "MAE's fixed 2-D sin-cos position embedding, (1 + G*G, D) with a zero CLS row."
-    if dim % 4: raise ValueError(f'dim={dim} must be a multiple of 4')
+    if dim % 4: raise InputError(f'dim={dim} must be a multiple of 4')
     omega = 1.0 / 10000 ** (torch.arange(dim // 4, dtype=torch.float64) / (dim / 4))
     rows, cols = torch.meshgrid(torch.arange(grid, dtype=torch.float64), torch.arange(grid, dtype=torch.float64), indexing='ij')
     def enc(pos): a = pos.reshape(-1, 1) * omega; return torch.cat([a.sin(), a.cos()], dim=1)
@@ -628,7 +628,7 @@ def create_backbone(name: str, # a registered name (`list_backbones()`)
     "Build a registered backbone as a `ViTView` (`pretrained`: True, False, a local file, `hf-hub:org/repo` or an open_clip tag)."
     if name not in _BACKBONES:
         near = nearest(name, _BACKBONES)
-        raise ValueError(f'unknown backbone {name!r}; ' + (f'did you mean: {", ".join(near)}?' if near else f'valid: {", ".join(list_backbones())}'))
+        raise InputError(f'unknown backbone {name!r}; ' + (f'did you mean: {", ".join(near)}?' if near else f'valid: {", ".join(list_backbones())}'))
     if isinstance(pretrained, (str, os.PathLike)) and not str(pretrained).startswith('hf-hub:'):
         if Path(pretrained).is_file(): pretrained = Path(pretrained)
         elif isinstance(pretrained, os.PathLike) or os.sep in str(pretrained) or Path(pretrained).suffix:
@@ -669,7 +669,7 @@ def _timm_backbone(arch: str, tag: Optional[str], pretrained, img_size=None, dro
     kw = dict(num_classes=0, drop_path_rate=drop_path_rate, **kw)
     if img_size is not None: kw['img_size'] = img_size
     if pretrained is True or isinstance(pretrained, str):
-        if pretrained is True and tag is None: raise ValueError(f'{arch} with these options has no hub weights: use pretrained=False or a file path')
+        if pretrained is True and tag is None: raise InputError(f'{arch} with these options has no hub weights: use pretrained=False or a file path')
         if isinstance(pretrained, str) and not pretrained.startswith('hf-hub:'):
             raise DataError(f'{arch}: pretrained={pretrained!r} is neither a file nor a hub name (hf-hub:org/repo)')
         ref = pretrained if isinstance(pretrained, str) else f'{arch}.{tag}'
@@ -728,7 +728,7 @@ def _quiet_root_logger():
 def _open_clip_backbone(arch: str, pretrained, quick_gelu=True, img_size=None, cfg=None, device='cpu', drop_path_rate=0.0, **kw) -> ViTView:
     "An open_clip CLIP model; the view is its visual tower, `view.clip` the whole model."
     if drop_path_rate: raise ConfigError('open_clip ViTs have no stochastic depth (drop_path_rate must be 0)')
-    if pretrained is True and cfg is not None: raise ValueError(f'{arch} has no hub weights: use pretrained=False or a file path')
+    if pretrained is True and cfg is not None: raise InputError(f'{arch} has no hub weights: use pretrained=False or a file path')
     tag = 'openai' if pretrained is True else (str(pretrained) if pretrained else None)
     name, tag = (tag, None) if tag and tag.startswith('hf-hub:') else (arch, tag)   # a hub model carries its own config and weights
     ctx = temporary_open_clip_config(arch, cfg) if cfg is not None else nullcontext()

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional, Union, get_args, get_origin
 import yaml
-from .io import ConfigError, FormatError, read_yaml, yaml_load, check_name
+from .io import InputError, ConfigError, FormatError, read_yaml, yaml_load, check_name
 
 # %% auto #0
 __all__ = ['MetaMode', 'META_COUNT', 'BOOL_WORDS', 'VALIDATORS', 'FIELDS_', 'RULES', 'LR_MODES', 'SLOT_METHODS', 'LORA_TYPE',
@@ -391,7 +391,7 @@ RULES: dict = {}
 
 def rule(*keys, when: str = 'config'):
     "Register `f` as a rule about `keys` (its docstring is its line in `rules_table`)."
-    if when not in ('config', 'run'): raise ValueError(f"when={when!r}: 'config' or 'run'")
+    if when not in ('config', 'run'): raise InputError(f"when={when!r}: 'config' or 'run'")
     def register(f):
         RULES[f.__name__] = Rule(f.__name__, tuple(keys), f, when, (f.__doc__ or '').strip())
         return f

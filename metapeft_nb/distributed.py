@@ -13,7 +13,7 @@ import torch, torch.nn as nn
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from torchvision import transforms as T
-from .io import RunError, ConfigError
+from .io import InputError, RunError, ConfigError
 from .data.datasets import ArrayDataset
 from .data.longtail import meta_split
 from .data.loaders import DataLoaders, Stream, StreamView
@@ -155,7 +155,7 @@ def gather_cat(t: Optional[torch.Tensor], # this rank's rows (dim 0), or None wh
     if not known: return None
     tail, dtype = known[0][0][1:], getattr(torch, known[0][1])
     if any(m[0][1:] != tail or m[1] != known[0][1] for m in known):
-        raise ValueError(f'gather_cat: the ranks hold tensors of different shapes or dtypes: {metas}')
+        raise InputError(f'gather_cat: the ranks hold tensors of different shapes or dtypes: {metas}')
     n_max, dev = max(m[0][0] for m in known), _comm_device()
     buf = torch.zeros((n_max, *tail), dtype=dtype, device=dev)
     if t is not None: buf[:len(t)] = t.to(dev)
@@ -180,7 +180,7 @@ class ShardedStream(Stream):
         new = cls.__new__(cls); new.__dict__.update(s.__dict__)
         new.rank = get_rank() if rank is None else rank
         new.world_size = get_world_size() if world_size is None else world_size
-        if not 0 <= new.rank < new.world_size: raise ValueError(f'rank {new.rank} of world size {new.world_size}')
+        if not 0 <= new.rank < new.world_size: raise InputError(f'rank {new.rank} of world size {new.world_size}')
         new._it = None
         return new
 
@@ -196,7 +196,7 @@ class ShardedStream(Stream):
 # %% ../nbs/65_distributed.ipynb #da463ddf
 def eval_shard(s: Stream, rank: Optional[int] = None, world_size: Optional[int] = None) -> Stream:
     "This rank's contiguous, in-order share of a sequential evaluation stream."
-    if s.order != 'sequential': raise ValueError(f'eval_shard: stream {s.name!r} is {s.order}, not sequential')
+    if s.order != 'sequential': raise InputError(f'eval_shard: stream {s.name!r} is {s.order}, not sequential')
     rank = get_rank() if rank is None else rank
     world_size = get_world_size() if world_size is None else world_size
     a, b = shard_bounds(len(s.view), rank, world_size)
@@ -315,7 +315,7 @@ def toy_problem(model: str = 'vit', # 'vit' (PeftModel: tiny timm ViT + LoRA q,v
                 optimizer: str = 'adamw', batch_size: int = 8, seed: int = 0, n_per=(40, 20, 12, 6), n_test: int = 29,
                 device='cpu') -> SimpleNamespace:
     "Model, data (meta split), θ's optimiser, meta schedule and loss of a small check problem."
-    if model not in ('vit', 'toy'): raise ValueError(f"model={model!r}: 'vit' or 'toy'")
+    if model not in ('vit', 'toy'): raise InputError(f"model={model!r}: 'vit' or 'toy'")
     g = np.random.default_rng(seed)
     labels = np.concatenate([np.full(n, c) for c, n in enumerate(n_per)])
     imgs = (g.random((len(labels), 8, 8, 3)) * 60 + labels[:, None, None, None] * 45).astype(np.uint8)

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
-from .io import atomic_save, atomic_write_text, load_torch
+from .io import InputError, atomic_save, atomic_write_text, load_torch
 from .config import ConfigError, nearest
 
 # %% auto #0
@@ -40,7 +40,7 @@ class Classifier(nn.Module):
     def apply_weight(self, weight:Tensor): # (num_classes, in_dim) initial rows
         "Copy `weight` into the head's weight in place (same Parameter object; dtype/device converted)."
         if tuple(weight.shape) != tuple(self.weight.shape):
-            raise ValueError(f'head weight has shape {tuple(self.weight.shape)}, the initialisation {tuple(weight.shape)}')
+            raise InputError(f'head weight has shape {tuple(self.weight.shape)}, the initialisation {tuple(weight.shape)}')
         with torch.no_grad(): self.weight.copy_(weight.to(self.weight))
         return self
 
@@ -155,7 +155,7 @@ def project_to_visual(text_features:Tensor, # (C, D_emb)
                      ) -> Tensor: # (C, D_vis), unit rows
     "Text features brought back to the visual width: normalise(t proj^T)."
     if proj.shape[-1] != text_features.shape[-1]:
-        raise ValueError(f'proj has shape {tuple(proj.shape)}; expected (D_vis, {text_features.shape[-1]})')
+        raise InputError(f'proj has shape {tuple(proj.shape)}; expected (D_vis, {text_features.shape[-1]})')
     return F.normalize(text_features.float() @ proj.detach().float().cpu().T, dim=-1)
 
 def text_feat_init(encode_text:Callable, tokenize:Callable, classnames:Sequence[str],
@@ -186,7 +186,7 @@ def extract_features(features_fn:Callable, # images (B, ...) -> features (B, D)
         feats.append(features_fn(x).float().cpu()); labels.append(y.cpu().long())
         if max_per_class is not None and num_classes is not None and len(seen) == num_classes \
            and all(v >= max_per_class for v in seen.values()): break
-    if not feats: raise ValueError('no images: the batches were empty')
+    if not feats: raise InputError('no images: the batches were empty')
     return torch.cat(feats), torch.cat(labels)
 
 def _missing_classes(labels:Tensor, num_classes:int) -> list:
@@ -195,7 +195,7 @@ def _missing_classes(labels:Tensor, num_classes:int) -> list:
 def class_mean_init(features:Tensor, labels:Tensor, num_classes:int) -> Tensor: # (C, D) unit rows
     "Normalised per-class mean of the features."
     missing = _missing_classes(labels, num_classes)
-    if missing: raise ValueError(f'class(es) {missing[:10]} have no images: no class mean')
+    if missing: raise InputError(f'class(es) {missing[:10]} have no images: no class mean')
     sums = torch.zeros(num_classes, features.shape[1], dtype=torch.float64).index_add_(0, labels, features.double())
     counts = torch.bincount(labels, minlength=num_classes).double()
     return F.normalize((sums / counts[:, None]).float(), dim=-1)
@@ -215,7 +215,7 @@ def linear_probe_init(features:Tensor, labels:Tensor, num_classes:int,
     "Rows of a class-balanced logistic-regression probe on the features, L2-normalised."
     LogisticRegression = _logistic_regression()
     missing = _missing_classes(labels, num_classes)
-    if missing: raise ValueError(f'class(es) {missing[:10]} have no images: the probe cannot fit them')
+    if missing: raise InputError(f'class(es) {missing[:10]} have no images: the probe cannot fit them')
     clf = LogisticRegression(solver='lbfgs', max_iter=max_iter, class_weight='balanced')
     clf.fit(features.double().numpy(), labels.numpy())
     coef = torch.from_numpy(clf.coef_).float()
@@ -274,17 +274,17 @@ def head_init_weights(mode:str, # one of `HEAD_INITS` (the Config's head_init)
     if mode == 'none': return None
     key = None
     if cache_dir is not None:
-        if backbone is None or dataset is None: raise ValueError('a cached head init needs `backbone` and `dataset` names')
+        if backbone is None or dataset is None: raise InputError('a cached head init needs `backbone` and `dataset` names')
         key = init_cache_key(backbone, dataset, mode, num_classes, prompt, extra)
         w = load_cached_init(cache_dir, key)
         if w is not None: return w
     if mode == 'text_feat':
         if encode_text is None or tokenize is None or classnames is None:
-            raise ValueError('text_feat needs encode_text, tokenize and classnames (a CLIP backbone)')
-        if len(classnames) != num_classes: raise ValueError(f'{len(classnames)} class names for {num_classes} classes')
+            raise InputError('text_feat needs encode_text, tokenize and classnames (a CLIP backbone)')
+        if len(classnames) != num_classes: raise InputError(f'{len(classnames)} class names for {num_classes} classes')
         w = text_feat_init(encode_text, tokenize, classnames, proj, prompt, device=device)
     else:
-        if features_fn is None or batches is None: raise ValueError(f'{mode} needs features_fn and batches')
+        if features_fn is None or batches is None: raise InputError(f'{mode} needs features_fn and batches')
         n = int(mode.split('_')[0]) if mode.endswith('_shot') else None
         f, y = extract_features(features_fn, batches, max_per_class=n, num_classes=num_classes)
         w = linear_probe_init(f, y, num_classes) if mode == 'linear_probe' else class_mean_init(f, y, num_classes)
@@ -304,11 +304,11 @@ def zero_shot_logits(image_features:Tensor, # (B, D_vis) before the projection, 
 def _counts(class_counts, name:str, positive:bool=True) -> Tensor:
     "The class counts as a float64 tensor; with `positive`, a zero class is an error naming it."
     c = torch.as_tensor(class_counts, dtype=torch.float64).detach().cpu()
-    if c.ndim != 1 or len(c) == 0: raise ValueError(f'{name}: class_counts must be a non-empty 1-d sequence, got shape {tuple(c.shape)}')
-    if not torch.isfinite(c).all() or (c < 0).any(): raise ValueError(f'{name}: class counts must be finite and non-negative')
+    if c.ndim != 1 or len(c) == 0: raise InputError(f'{name}: class_counts must be a non-empty 1-d sequence, got shape {tuple(c.shape)}')
+    if not torch.isfinite(c).all() or (c < 0).any(): raise InputError(f'{name}: class counts must be finite and non-negative')
     if positive and (c == 0).any():
         zero = (c == 0).nonzero().flatten().tolist()
-        raise ValueError(f'{name}: class {zero[0]} has a count of 0 (classes with no images: {zero[:10]}); '
+        raise InputError(f'{name}: class {zero[0]} has a count of 0 (classes with no images: {zero[:10]}); '
                          f'its prior is 0 and log(prior) = -inf. Remove the class or give it at least one image.')
     return c
 
@@ -317,7 +317,7 @@ class LongTailLoss(nn.Module):
     def __init__(self, class_counts=None, name:str='loss', needs_counts:bool=True):
         super().__init__()
         if class_counts is None:
-            if needs_counts: raise ValueError(f'{name}: needs the class counts of the training split')
+            if needs_counts: raise InputError(f'{name}: needs the class counts of the training split')
             self.counts = None
             return
         c = _counts(class_counts, name, positive=needs_counts)
@@ -336,7 +336,7 @@ class FocalLoss(LongTailLoss):
     "Focal loss mean_i (1-p_i)^gamma * CE_i."
     def __init__(self, class_counts=None, gamma:float=2.0):
         super().__init__(class_counts, 'Focal', needs_counts=False)
-        if gamma < 0: raise ValueError(f'Focal: gamma must be >= 0, got {gamma}')
+        if gamma < 0: raise InputError(f'Focal: gamma must be >= 0, got {gamma}')
         self.gamma = gamma
     def forward(self, logits, target):
         ce = F.cross_entropy(logits, target, reduction='none')
@@ -411,7 +411,7 @@ def balanced_ce(logits:Tensor, # (B, C)
     t = target.detach().cpu()
     if not present[t].all():
         bad = sorted(set(t[~present[t]].tolist()))
-        raise ValueError(f'balanced_ce: class {bad[0]} occurs in the batch but has a count of 0 in the split')
+        raise InputError(f'balanced_ce: class {bad[0]} occurs in the batch but has a count of 0 in the split')
     return (w.to(logits)[target] * F.cross_entropy(logits, target, reduction='none')).mean()
 
 class BalancedCELoss(LongTailLoss):

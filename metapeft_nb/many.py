@@ -10,7 +10,7 @@ import numpy as np
 import torch, torch.nn as nn
 from torch.func import functional_call, grad_and_value, vmap
 from fastcore.basics import patch
-from .io import FolderLock, RunError
+from .io import InputError, FolderLock, RunError
 from .config import Config, check_rules, run_identity
 from .optim import functional_step, clip_like_torch, lr_schedule
 from .train import Trainer, NonFiniteError, autocast, deterministic
@@ -68,10 +68,10 @@ class ArmStack:
         self.trainers, tr0 = list(trainers), trainers[0]
         self.model, self.loss_fn, self.grad_clip = tr0.model, tr0.loss_fn, tr0.grad_clip
         steps = sorted({tr.opt.t for tr in trainers})
-        if len(steps) > 1: raise ValueError(f'the arms stand at different optimiser steps {steps}; a stack steps them together')
+        if len(steps) > 1: raise InputError(f'the arms stand at different optimiser steps {steps}; a stack steps them together')
         theta = [tr.theta() for tr in trainers]
         bad = [i for i, tr in enumerate(trainers[1:], 1) if not same_frozen(trainers[0], tr)]
-        if bad: raise ValueError(f'arms {bad} differ from arm 0 in frozen tensors; a stack shares them (see `stack_groups`)')
+        if bad: raise InputError(f'arms {bad} differ from arm 0 in frozen tensors; a stack shares them (see `stack_groups`)')
         self.shared = _frozen(tr0)
         self.theta = {n: torch.stack([t[n].detach() for t in theta]) for n in theta[0]}
         sc = [_scalings(tr.model) for tr in trainers]

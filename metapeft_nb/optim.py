@@ -8,7 +8,7 @@ import math
 from typing import Callable, Iterable, Mapping, Optional
 import torch
 from torch import Tensor
-from .io import ConfigError
+from .io import InputError, ConfigError
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'RULES', 'lr_schedule', 'slot_param_groups', 'safe_sqrt', 'sgd_update', 'adamw_init', 'adamw_update',
@@ -24,7 +24,7 @@ def lr_schedule(t: int,             # optimiser step about to be taken (0-based)
                 warmup_offset: int = 0, # 1: the ramp is (t + 1) / T_w, at the full rate on the last warm-up step (the shipped pretraining's)
                ) -> float:
     "Closed-form warm-up + cosine (or constant) factor in [0, 1] at step `t`; 0 from `total_steps` on."
-    if kind not in SCHEDULES: raise ValueError(f'schedule {kind!r}: one of {", ".join(SCHEDULES)}')
+    if kind not in SCHEDULES: raise InputError(f'schedule {kind!r}: one of {", ".join(SCHEDULES)}')
     if t < warmup_steps: return (t + warmup_offset) / warmup_steps
     if t >= total_steps: return 0.0
     if kind == 'constant': return 1.0
@@ -160,13 +160,13 @@ class PeftOptimizer(torch.optim.Optimizer):
                  eps: float = 1e-8,             # AdamW
                  lr_mult_fn: Optional[Callable[[], Mapping]] = None,  # () -> {group key: extra multiplier}, read every step
                 ):
-        if rule not in RULES: raise ValueError(f'rule={rule!r}: must be one of {", ".join(RULES)}')
-        if schedule not in SCHEDULES: raise ValueError(f'schedule={schedule!r}: must be one of {", ".join(SCHEDULES)}')
+        if rule not in RULES: raise InputError(f'rule={rule!r}: must be one of {", ".join(RULES)}')
+        if schedule not in SCHEDULES: raise InputError(f'schedule={schedule!r}: must be one of {", ".join(SCHEDULES)}')
         if isinstance(params, Mapping): params = slot_param_groups(params)
         params = [dict(g) for g in params]
         for g in params:
             if not all(isinstance(x, tuple) for x in g['params']):
-                raise ValueError('PeftOptimizer needs named parameters: build the groups with `slot_param_groups`')
+                raise InputError('PeftOptimizer needs named parameters: build the groups with `slot_param_groups`')
             g.setdefault('key', 'all'); g.setdefault('lr_mult', 1.0); g.setdefault('base_lr', lr)
         defaults = dict(lr=lr, weight_decay=weight_decay, momentum=momentum, dampening=dampening, betas=tuple(betas), eps=eps)
         super().__init__(params, defaults)

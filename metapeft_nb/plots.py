@@ -18,6 +18,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormat
 from .config import nearest
 from .data.longtail import GROUPS, count_groups
 from .peft.metaparams import METHODS, slot_key
+from .io import InputError
 
 # %% auto #0
 __all__ = ['GROUP_COLORS', 'NO_GROUP_COLOR', 'READOUT_VALUES', 'TRAJECTORY_FIELDS', 'SPLIT_COLORS', 'count_order', 'group_of',
@@ -99,7 +100,7 @@ def plot_class_counts(counts, # training images per class, in label order
     "Training images per class, largest first, as bars on a log scale coloured by group, with the group thresholds."
     counts = np.asarray(counts, dtype=np.int64)
     pos = counts[counts > 0]
-    if not len(pos): raise ValueError('no class has a training image')
+    if not len(pos): raise InputError('no class has a training image')
     if groups is None: groups = count_groups(counts, 100 if many_threshold is None else many_threshold, 20 if few_threshold is None else few_threshold)
     order, g = count_order(counts), group_of(groups, len(counts))
     fig, ax = _axes(ax)
@@ -127,7 +128,7 @@ def plot_per_class_accuracy(per_class_acc, # accuracy (%) per class in label ord
     "Per-class accuracy as bars, classes by training count (largest first), coloured by group."
     acc = np.array([np.nan if a is None else a for a in per_class_acc], dtype=np.float64)
     counts = np.asarray(train_counts, dtype=np.int64)
-    if len(acc) != len(counts): raise ValueError(f'{len(acc)} accuracies but {len(counts)} class counts')
+    if len(acc) != len(counts): raise InputError(f'{len(acc)} accuracies but {len(counts)} class counts')
     if groups is None: groups = count_groups(counts, many_threshold, few_threshold)
     order, g = count_order(counts), group_of(groups, len(counts))
     fig, ax = _axes(ax); x = np.arange(len(order))
@@ -189,7 +190,7 @@ def plot_training_curves(history: list, # results['history']: one dict per epoch
                         ) -> Figure:
     "Loss, accuracy (when recorded) and learning rate over training, one panel each."
     rows = list(history)
-    if not rows: raise ValueError('the history is empty: the run trained no epoch')
+    if not rows: raise InputError('the history is empty: the run trained no epoch')
     keys = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in ('epoch', 'step') and _numeric(rows, k)]
     panels = [(t, [k for k in keys if f(k)]) for t, f in (('loss', lambda k: 'loss' in k), ('accuracy', lambda k: 'acc' in k),
                                                            ('learning rate', lambda k: k == 'lr'))]
@@ -259,10 +260,10 @@ def plot_slot_map(read_out: dict, # from `read_out`: {slot: {on, scale, rel_scal
                   cmap: str = 'viridis', ax=None,
                  ) -> Figure:
     "The read-out as a layer × position heat map of `value`, the slots that are off hatched and marked 'off'."
-    if value not in READOUT_VALUES: raise ValueError(f'value={value!r}: one of {", ".join(READOUT_VALUES)}')
+    if value not in READOUT_VALUES: raise InputError(f'value={value!r}: one of {", ".join(READOUT_VALUES)}')
     vals = {n: d.get(value) for n, d in read_out.items()}
     if all(v is None for v in vals.values()):
-        raise ValueError(f'no slot has a {value!r} (effective ranks need LoRA-type slots with meta_params including rank)')
+        raise InputError(f'no slot has a {value!r} (effective ranks need LoRA-type slots with meta_params including rank)')
     grid, layers, cols = slot_grid(vals)
     off = slot_grid({n: float(not d.get('on', True)) for n, d in read_out.items()})[0] == 1
     fig, ax = _axes(ax, figsize=(max(4.0, 1.6 + 0.75 * len(cols)), max(2.6, 1.0 + 0.42 * len(layers))))
@@ -282,7 +283,7 @@ def _records(trajectory) -> list:
     "The records of a trajectory given as `MetaTrajectory`, its dict, or a list of records."
     recs = getattr(trajectory, 'records', None)
     if recs is None: recs = trajectory.get('records') if isinstance(trajectory, dict) else trajectory
-    if not recs: raise ValueError('the trajectory has no records: the run made no meta step (use_meta=False, or too few steps)')
+    if not recs: raise InputError('the trajectory has no records: the run made no meta step (use_meta=False, or too few steps)')
     return list(recs)
 
 def trajectory_series(trajectory, # MetaTrajectory, its dict (results['meta']['trajectory']) or its records
@@ -290,7 +291,7 @@ def trajectory_series(trajectory, # MetaTrajectory, its dict (results['meta']['t
                       rank_threshold: float = 0.5, # gates above this count towards the effective rank
                      ) -> dict:
     "{slot: (steps, values)} of one field; slots without the field (rank gates of a non-LoRA slot) are left out."
-    if field not in TRAJECTORY_FIELDS: raise ValueError(f'field={field!r}: one of {", ".join(TRAJECTORY_FIELDS)}')
+    if field not in TRAJECTORY_FIELDS: raise InputError(f'field={field!r}: one of {", ".join(TRAJECTORY_FIELDS)}')
     src = 'rank_gates' if field == 'effective_rank' else field
     out = {}
     for r in _records(trajectory):
@@ -327,7 +328,7 @@ def _edges(x) -> np.ndarray:
 def _rank_panels(fig, axs, trajectory, rank_threshold):
     "Each slot's effective rank over the meta steps (left) and its final gates (right), a row per slot."
     ranks = trajectory_series(trajectory, 'effective_rank', rank_threshold)
-    if not ranks: raise ValueError('no slot has rank gates (they need LoRA-type slots and meta_params including rank)')
+    if not ranks: raise InputError('no slot has rank gates (they need LoRA-type slots and meta_params including rank)')
     gates, names = trajectory_series(trajectory, 'rank_gates'), list(ranks)
     steps = sorted({t for ts, _ in ranks.values() for t in ts})
     er = np.full((len(names), len(steps)), np.nan)
@@ -353,7 +354,7 @@ def plot_meta_trajectory(trajectory, # MetaTrajectory, its dict (results['meta']
                          figsize=None, # default: (11, 4), taller for many slots
                         ) -> Figure:
     "The learned meta-parameters over training: a line per slot and the final values as a heat map."
-    if field not in ('scale', 'lr', 'rank_gates'): raise ValueError(f"field={field!r}: 'scale', 'lr' or 'rank_gates'")
+    if field not in ('scale', 'lr', 'rank_gates'): raise InputError(f"field={field!r}: 'scale', 'lr' or 'rank_gates'")
     recs = _records(trajectory)
     n = len(recs[-1]['slots']) if field == 'rank_gates' else len({slot_key(k).layer for k in recs[-1]['slots']})
     fig, axs = _figure(1, 2, figsize=figsize or (11, max(4.0, 1.2 + (0.22 if field == 'rank_gates' else 0.42) * n)),
@@ -417,9 +418,9 @@ def sweep_stats(summary, # a summary.csv path, or its rows
                ) -> list:
     "Per (hue, x): mean, sample std (0 for one run), count and values of `y` over the finished runs."
     rows = [r for r in read_summary(summary) if r.get('status') == 'done']
-    if not rows: raise ValueError('no finished run (status done) in the sweep summary')
+    if not rows: raise InputError('no finished run (status done) in the sweep summary')
     for k, v in (where or {}).items(): kk = _key(rows, k); rows = [r for r in rows if r.get(kk) == v]
-    if not rows: raise ValueError(f'no finished run with {where}')
+    if not rows: raise InputError(f'no finished run with {where}')
     x, y = _key(rows, x), _key(rows, y); hue = _key(rows, hue) if hue else None
     try: seed = _key(rows, seed_key)
     except KeyError: seed = None
@@ -430,7 +431,7 @@ def sweep_stats(summary, # a summary.csv path, or its rows
     out = []
     for (h, xv), rs in groups.items():
         vary = [c for c in fixed if len({json.dumps(r.get(c), default=str) for r in rs}) > 1]
-        if vary: raise ValueError(f'runs at {x}={xv!r}' + (f', {hue}={h!r}' if hue else '') + f' differ in {", ".join(vary)}: '
+        if vary: raise InputError(f'runs at {x}={xv!r}' + (f', {hue}={h!r}' if hue else '') + f' differ in {", ".join(vary)}: '
                                   'pass it as hue=, or fix it with where=')
         v = [float(r[y]) for r in rs if r.get(y) is not None and not (isinstance(r[y], float) and math.isnan(r[y]))]
         out.append(dict(hue=h, x=xv, n=len(v), values=v, mean=float(np.mean(v)) if v else math.nan,

@@ -14,7 +14,7 @@ from timm.models.vision_transformer import VisionTransformer
 from fastcore.script import call_parse
 from .backbones import VIT_TINY_C10_ARCH
 from .config import resolve_device
-from .io import atomic_save
+from .io import InputError, atomic_save
 from .data.datasets import to_rgb
 from .optim import lr_schedule
 
@@ -34,7 +34,7 @@ _IMG_EXT = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
 def _decode(data: bytes, name: str, size: int) -> np.ndarray:
     try: im = to_rgb(Image.open(io.BytesIO(data)))   # the package's one reader: 16-bit grey scaled, not clipped
-    except Exception as e: raise ValueError(f'cannot decode image {name}: {e}') from None
+    except Exception as e: raise InputError(f'cannot decode image {name}: {e}') from None
     if im.size != (size, size): im = im.resize((size, size), Image.BILINEAR)
     return np.asarray(im)
 
@@ -148,7 +148,7 @@ def pretrain(data, # image folder or .tar.gz with train/ and test/
     if state_path.exists():
         s = torch.load(state_path, weights_only=True)
         old = json.loads(s.get('recipe', '{}')).get('arch', arch)
-        if old != arch: raise ValueError(f'{state_path} was trained with architecture {old}, not {arch}: use another out_dir')
+        if old != arch: raise InputError(f'{state_path} was trained with architecture {old}, not {arch}: use another out_dir')
         model.load_state_dict(s['model']); opt.load_state_dict(s['opt']); g.set_state(s['rng'])
         hist, epoch0 = json.loads(s['history']), s['epoch']
         minutes0 = hist[-1]['minutes'] if hist else 0.0

@@ -10,7 +10,7 @@ from typing import Callable, Optional
 import numpy as np
 import torch, torch.nn as nn
 from fastcore.basics import patch
-from .io import ConfigError, FormatError, RunError, save_verified, load_verified, load_torch, torch_bytes, own_dir, writing
+from .io import InputError, ConfigError, FormatError, RunError, save_verified, load_verified, load_torch, torch_bytes, own_dir, writing
 from .optim import PeftOptimizer
 from .meta.horizon import Replay, Tangents
 from .meta.learner import MetaLearner
@@ -103,7 +103,7 @@ class Trainer:
         self.gather, self.rank = gather, rank
         self.steps_per_epoch = len(data['main'])
         if opt.total_steps != epochs * self.steps_per_epoch:
-            raise ValueError(f'the optimiser schedule has total_steps={opt.total_steps}, but {epochs} epochs of '
+            raise InputError(f'the optimiser schedule has total_steps={opt.total_steps}, but {epochs} epochs of '
                              f'{self.steps_per_epoch} main batches make {epochs * self.steps_per_epoch}')
         if meta is not None and meta.tracked and (gather is not None or all_mean is not None or getattr(self.train_model, '_orig_mod', self.train_model) is not model):
             raise ConfigError(f'meta_mode={meta.mode} differentiates through the real steps of one process and is not '
@@ -140,12 +140,12 @@ def load_state_dict(self: Trainer, d: dict):
     "Continue exactly where `state_dict` was taken."
     theta = self.theta()
     if set(d['theta']) != set(theta):
-        raise ValueError(f'checkpoint does not match the model: missing {sorted(set(theta) - set(d["theta"]))[:5]}, '
+        raise InputError(f'checkpoint does not match the model: missing {sorted(set(theta) - set(d["theta"]))[:5]}, '
                          f'unexpected {sorted(set(d["theta"]) - set(theta))[:5]}')
     for n, p in theta.items(): p.copy_(d['theta'][n])
     keys = [g['key'] for g in self.opt.param_groups]      # group keys may be objects (slot keys): saved as text
     if [str(k) for k in keys] != [g['key'] for g in d['opt']['param_groups']]:
-        raise ValueError('checkpoint does not match the model: its optimiser groups differ')
+        raise InputError('checkpoint does not match the model: its optimiser groups differ')
     self.opt.load_state_dict(d['opt'])
     for g, k in zip(self.opt.param_groups, keys): g['key'] = k
     self.data.load_state_dict(d['data'])

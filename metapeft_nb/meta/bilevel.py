@@ -13,6 +13,7 @@ from torch.nn.attention import sdpa_kernel, SDPBackend
 from ..config import ConfigError, LR_MODES
 from ..backbones import no_dropout
 from ..optim import PeftOptimizer, clip_like_torch, functional_state, functional_step, torch_fstate
+from ..io import InputError
 
 # %% auto #0
 __all__ = ['META_MODES', 'TRACKED_MODES', 'check_meta_mode', 'xy_loss', 'isolated', 'lookahead', 'hypergradient',
@@ -249,14 +250,14 @@ def meta_step(model: nn.Module,              # the model: backbone + slots + hea
     check_meta_mode(mode, ['scale', 'lr'] if lr_mults is not None else ['scale'])
     if mode in TRACKED_MODES: raise ConfigError(f'meta_mode={mode!r} carries tangents along the real training: '
                                                 'the Trainer runs it (`meta.horizon`), not a single meta step')
-    if meta_l1 and scales is None: raise ValueError('meta_l1 > 0 needs `scales` (φ -> slot scales)')
-    if len(train_batches) < 1: raise ValueError('a meta step needs at least one meta_train batch')
+    if meta_l1 and scales is None: raise InputError('meta_l1 > 0 needs `scales` (φ -> slot scales)')
+    if len(train_batches) < 1: raise InputError('a meta step needs at least one meta_train batch')
     t0 = time.perf_counter()
     theta, fs = theta_and_state(opt, model, scheduler)
     missing = set(theta) - _model_names(model)
-    if missing: raise ValueError(f'optimiser parameters not found in the model by name: {sorted(missing)[:5]}')
+    if missing: raise InputError(f'optimiser parameters not found in the model by name: {sorted(missing)[:5]}')
     overlap = set(theta) & set(phi)
-    if overlap: raise ValueError(f'φ must not be in θ\'s optimiser: {sorted(overlap)[:5]}')
+    if overlap: raise InputError(f'φ must not be in θ\'s optimiser: {sorted(overlap)[:5]}')
     penalty = l1_penalty(scales, meta_l1)
     kw = dict(inner_loss=inner_loss, outer_loss=outer_loss, lr_mults=lr_mults, penalty=penalty, grad_clip=grad_clip)
     with isolated(model, next(iter(theta.values()))):

@@ -11,6 +11,7 @@ from torch.func import grad, jvp, vmap
 from torch.nn.attention import sdpa_kernel, SDPBackend
 from .bilevel import _caller, _model_names, _theta_of, hypergradient, isolated
 from ..optim import PeftOptimizer, clip_like_torch, functional_state, functional_step
+from ..io import InputError
 
 # %% auto #0
 __all__ = ['DIFF_STATE', 'phi_vector', 'phi_unflatten', 'tangent_directions', 'Tangents', 'tangent_step', 'tangent_hypergradient',
@@ -39,7 +40,7 @@ def tangent_directions(mode: str,      # 'forward' (every component) or 'forward
     if mode == 'forward_random':
         g = torch.Generator().manual_seed(seed)
         return (torch.randint(0, 2, (1, P), generator=g) * 2 - 1).to(dtype=dtype, device=device)
-    raise ValueError(f"mode={mode!r}: 'forward' or 'forward_random'")
+    raise InputError(f"mode={mode!r}: 'forward' or 'forward_random'")
 
 # %% ../../nbs/52_meta.horizon.ipynb #a774cad5
 def _pairs(d: dict) -> dict: return {f'{n}|{k}': v for n, s in d.items() for k, v in s.items()}

@@ -11,6 +11,7 @@ import torch.nn as nn
 from torch import Tensor
 from ..config import nearest
 from .modules import LORA_POSITIONS, SSF_POSITIONS, BIAS_POSITIONS, MASK_POSITIONS
+from ..io import InputError
 
 # %% auto #0
 __all__ = ['METHODS', 'LORA_METHODS', 'META_TYPES', 'BOUNDS', 'SUPPORT', 'SlotKey', 'slot_key', 'module_name',
@@ -42,18 +43,18 @@ def slot_key(key, num_layers:int|None=None) -> SlotKey:
     if isinstance(key, str):
         parts = key.split('.')
         if len(parts) != 3 or not parts[0].lstrip('-').isdigit():
-            raise ValueError(f'slot {key!r}: write a slot as "layer.method.position", e.g. "7.lora.q"')
+            raise InputError(f'slot {key!r}: write a slot as "layer.method.position", e.g. "7.lora.q"')
         key = (int(parts[0]), parts[1], parts[2])
-    if not isinstance(key, tuple) or len(key) != 3: raise ValueError(f'slot {key!r}: expected (layer, method, position)')
+    if not isinstance(key, tuple) or len(key) != 3: raise InputError(f'slot {key!r}: expected (layer, method, position)')
     layer, method, pos = key
     if method not in METHODS:
-        raise ValueError(f'slot {key}: unknown method {method!r}; did you mean: {", ".join(nearest(method, METHODS)) or ", ".join(METHODS)}?')
+        raise InputError(f'slot {key}: unknown method {method!r}; did you mean: {", ".join(nearest(method, METHODS)) or ", ".join(METHODS)}?')
     if pos not in METHODS[method]:
-        raise ValueError(f'slot {key}: unknown position {pos!r} for {method}; valid: {", ".join(METHODS[method])}')
-    if not isinstance(layer, int) or isinstance(layer, bool): raise ValueError(f'slot {key}: the layer must be an integer')
+        raise InputError(f'slot {key}: unknown position {pos!r} for {method}; valid: {", ".join(METHODS[method])}')
+    if not isinstance(layer, int) or isinstance(layer, bool): raise InputError(f'slot {key}: the layer must be an integer')
     if num_layers is not None and not 0 <= layer < num_layers:
-        raise ValueError(f'slot {key}: layer {layer} out of range for a backbone of {num_layers} layers (0..{num_layers - 1})')
-    if method == 'vpt' and pos == 'shallow' and layer != 0: raise ValueError(f'slot {key}: shallow VPT sits at layer 0 only')
+        raise InputError(f'slot {key}: layer {layer} out of range for a backbone of {num_layers} layers (0..{num_layers - 1})')
+    if method == 'vpt' and pos == 'shallow' and layer != 0: raise InputError(f'slot {key}: shallow VPT sits at layer 0 only')
     return SlotKey(layer, method, pos)
 
 def module_name(key:SlotKey) -> str:
@@ -73,13 +74,13 @@ SUPPORT = {m: ('scale', 'lr', 'rank') if m in LORA_METHODS else ('scale', 'lr') 
 def check_meta_type(method:str, kind:str):
     "Raise a clear error unless meta-parameter type `kind` applies to `method`."
     if kind not in META_TYPES:
-        raise ValueError(f'unknown meta-parameter type {kind!r}; valid: {", ".join(META_TYPES)}')
+        raise InputError(f'unknown meta-parameter type {kind!r}; valid: {", ".join(META_TYPES)}')
     if method not in SUPPORT:
-        raise ValueError(f'method {method!r} has no meta-parameters (modes such as full_tuning, fine_tuning and head_only have none); '
+        raise InputError(f'method {method!r} has no meta-parameters (modes such as full_tuning, fine_tuning and head_only have none); '
                          f'methods with meta-parameters: {", ".join(SUPPORT)}')
     if kind not in SUPPORT[method]:
         where = [m for m, t in SUPPORT.items() if kind in t]
-        raise ValueError(f'meta-parameter type {kind!r} is not supported by method {method!r} (it supports: '
+        raise InputError(f'meta-parameter type {kind!r} is not supported by method {method!r} (it supports: '
                          f'{", ".join(SUPPORT[method])}); {kind!r} applies to: {", ".join(where)}')
 
 def support_table() -> str:
@@ -98,18 +99,18 @@ class MetaParams(nn.Module):
                  num_layers:int|None=None):   # check the layers of the slots against this
         super().__init__()
         self.slots = [slot_key(k, num_layers) for k in slots]
-        if len(set(self.slots)) != len(self.slots): raise ValueError('a slot is listed twice')
+        if len(set(self.slots)) != len(self.slots): raise InputError('a slot is listed twice')
         self._index = {k: i for i, k in enumerate(self.slots)}
         ranks = {slot_key(k): r for k, r in (ranks or {}).items()}
         if isinstance(types, dict):   # explicit per-slot requests: every one must be supported
             per = {slot_key(k): tuple(v) for k, v in types.items()}
             for k, ts in per.items():
-                if k not in self._index: raise ValueError(f'slot {k} has meta-parameters but is not among the slots')
+                if k not in self._index: raise InputError(f'slot {k} has meta-parameters but is not among the slots')
                 for t in ts: check_meta_type(k.method, t)
         else:                         # global request: applies where supported; must apply somewhere
             types = (types,) if isinstance(types, str) else tuple(types)
             for t in types:
-                if t not in META_TYPES: raise ValueError(f'unknown meta-parameter type {t!r}; valid: {", ".join(META_TYPES)}')
+                if t not in META_TYPES: raise InputError(f'unknown meta-parameter type {t!r}; valid: {", ".join(META_TYPES)}')
                 if self.slots and not any(t in SUPPORT[k.method] for k in self.slots):
                     check_meta_type(self.slots[0].method, t)   # raises, naming the methods it applies to
             per = {k: tuple(t for t in types if t in SUPPORT[k.method]) for k in self.slots}
@@ -125,8 +126,8 @@ class MetaParams(nn.Module):
             setattr(self, t, nn.Parameter(torch.zeros(len(ks)), requires_grad=False) if ks else None)   # φ: no standard optimiser trains it
         self._rank_slice, start = {}, 0
         for k in self.has['rank']:
-            if k not in ranks: raise ValueError(f'slot {k}: the rank meta-parameter needs its LoRA rank (ranks={{slot: r}})')
-            if ranks[k] < 1: raise ValueError(f'slot {k}: rank must be >= 1, got {ranks[k]}')
+            if k not in ranks: raise InputError(f'slot {k}: the rank meta-parameter needs its LoRA rank (ranks={{slot: r}})')
+            if ranks[k] < 1: raise InputError(f'slot {k}: rank must be >= 1, got {ranks[k]}')
             self._rank_slice[k] = (start, start + ranks[k]); start += ranks[k]
         self.rank = nn.Parameter(torch.zeros(start), requires_grad=False) if start else None
 
@@ -174,7 +175,7 @@ class MetaParams(nn.Module):
     def effective_rank(self, key, threshold:float=0.5) -> int:
         "The number of rank gates above `threshold`."
         g = self.rank_gates(key)
-        if g is None: raise ValueError(f'slot {slot_key(key)} has no rank meta-parameter')
+        if g is None: raise InputError(f'slot {slot_key(key)} has no rank meta-parameter')
         return int((g > threshold).sum())
 
     # --- bounds and switching

@@ -13,7 +13,7 @@ from torch import Tensor
 from safetensors import safe_open
 from safetensors.torch import save
 from fastcore.basics import patch
-from ..io import FormatError, atomic_write, atomic_write_text, load_safetensors
+from ..io import InputError, FormatError, atomic_write, atomic_write_text, load_safetensors
 from ..config import Config, ConfigError, config_to_yaml
 from ..backbones import ViTView, create_backbone, no_dropout
 from .modules import (VPT, Adapter, AdaptFormer, LoRA, SSF, Values, MaskedLinear, default_bottleneck,
@@ -179,15 +179,15 @@ class PeftModel(nn.Module):
                  full_layers=None,        # blocks trained by mode 'full' (None: all)
                  slot_lr:dict|None=None): # {slot: base learning rate} (FLoRA's per-slot rates), else the run's lr
         super().__init__()
-        if mode not in MODES: raise ValueError(f'mode={mode!r}: expected one of {MODES}')
+        if mode not in MODES: raise InputError(f'mode={mode!r}: expected one of {MODES}')
         self.backbone, self.head = backbone, (head if head is not None else nn.Identity())
         L = backbone.num_layers
         opts = {slot_key(k, L): dict(v) for k, v in slots.items()} if isinstance(slots, dict) else {slot_key(k, L): {} for k in slots}
-        if mode == 'head_only' and opts: raise ValueError('mode head_only trains only the head: no slot is allowed with it')
+        if mode == 'head_only' and opts: raise InputError('mode head_only trains only the head: no slot is allowed with it')
         self.slots = sorted(opts, key=_order)
         fl = list(range(L)) if full_layers is None else list(full_layers)
         bad = [l for l in fl if not (isinstance(l, int) and 0 <= l < L)]
-        if bad: raise ValueError(f'full_layers: layer(s) {bad} out of range for a backbone of {L} layers')
+        if bad: raise InputError(f'full_layers: layer(s) {bad} out of range for a backbone of {L} layers')
         self.mode, self.full_layers, self.config = mode, fl, None
         gen, mgen = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(mask_seed)
         self.slot_opts, mods = {}, {}
@@ -195,10 +195,10 @@ class PeftModel(nn.Module):
                    [k for k in self.slots if k.method != 'mask']:
             o = opts[key]
             unknown = set(o) - {'rank', 'alpha', 'vpt_len', 'mask_ratio', 'dropout'}
-            if unknown: raise ValueError(f'slot {key}: unknown option(s) {sorted(unknown)}; valid: rank, alpha, vpt_len, mask_ratio, dropout')
+            if unknown: raise InputError(f'slot {key}: unknown option(s) {sorted(unknown)}; valid: rank, alpha, vpt_len, mask_ratio, dropout')
             r = o.get('rank', rank)
             if key.method in LORA_METHODS + ('adapter', 'adaptformer') and (not isinstance(r, int) or r < 1):
-                raise ValueError(f'slot {key}: rank must be an integer >= 1, got {r!r}')
+                raise InputError(f'slot {key}: rank must be an integer >= 1, got {r!r}')
             o = dict(rank=r, alpha=o.get('alpha', lora_alpha if key.method == 'lora' else flora_alpha),
                      vpt_len=o.get('vpt_len', vpt_len), mask_ratio=o.get('mask_ratio', mask_ratio),
                      **({'dropout': d} if (d := o.get('dropout', lora_dropout if key.method == 'lora' else 0.0)) else {}))
@@ -235,12 +235,12 @@ class PeftModel(nn.Module):
         _check_tensor_slot(key, b)
         if m == 'bias':
             t = _bias_of(b, pos)
-            if t is None: raise ValueError(f'slot {key}: this backbone has no bias at {pos}')
+            if t is None: raise InputError(f'slot {key}: this backbone has no bias at {pos}')
             return Values(t)
         if m == 'ln':   # a norm without bias (RMSNorm): the weight only
             return nn.ModuleDict({n: Values(t) for n in ('weight', 'bias') if (t := getattr(b, f'{pos}_{n}')) is not None})
         if m == 'mask': return MaskedLinear(getattr(b, f'{pos}_weight'), _bias_of(b, pos), o['mask_ratio'], generator=mgen)
-        raise ValueError(f'unknown method {m!r}')
+        raise InputError(f'unknown method {m!r}')
 
     def _build_plan(self):
         "(layer, point) -> [(slot, module)], built once."
@@ -360,7 +360,7 @@ def qkv_rows(position:str, dim:int) -> slice:
 def merge_and_unload(model:PeftModel, inplace:bool=False) -> ViTView:
     "The plain backbone with LoRA, FLoRA, SSF, bias, LN and mask slots merged (a copy unless `inplace`)."
     bad = [str(k) for k in model.slots if k.method in _UNMERGEABLE]
-    if bad: raise ValueError(f'cannot merge {", ".join(bad[:6])}{" ..." if len(bad) > 6 else ""}: VPT, Adapter and AdaptFormer are not weight changes')
+    if bad: raise InputError(f'cannot merge {", ".join(bad[:6])}{" ..." if len(bad) > 6 else ""}: VPT, Adapter and AdaptFormer are not weight changes')
     bb = model.backbone if inplace else copy.deepcopy(model.backbone)
     if not inplace: bb.refresh()
     V = model.meta.values()
@@ -394,11 +394,11 @@ def merge_and_unload(model:PeftModel, inplace:bool=False) -> ViTView:
             g, be = mod.affine(s)
             if pos in ('ln1', 'ln2'):
                 w, lb = getattr(b, f'{pos}_weight'), getattr(b, f'{pos}_bias')
-                if lb is None: raise ValueError(f'slot {key}: cannot merge an SSF shift into {pos}, which has no bias (RMSNorm)')
+                if lb is None: raise InputError(f'slot {key}: cannot merge an SSF shift into {pos}, which has no bias (RMSNorm)')
                 lb.copy_(g * lb + be); w.mul_(g.to(w.dtype))
             else:
                 for W, lb, rows in _linear_parts(b, _SSF_LIN[pos]):
-                    if lb is None: raise ValueError(f'slot {key}: cannot merge an SSF shift into a linear without bias')
+                    if lb is None: raise InputError(f'slot {key}: cannot merge an SSF shift into a linear without bias')
                     lb.copy_(g[rows] * lb + be[rows]); W.mul_(g[rows].to(W.dtype)[:, None])
     for p in bb.parameters(): p.requires_grad_(False)
     return bb

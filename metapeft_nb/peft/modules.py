@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
+from ..io import InputError
 
 # %% auto #0
 __all__ = ['LORA_POSITIONS', 'SSF_POSITIONS', 'BIAS_POSITIONS', 'MASK_POSITIONS', 'default_bottleneck', 'default_mask_ratio',
@@ -20,7 +21,7 @@ def default_bottleneck(num_classes:int, # C, the number of classes
                        num_layers:int,  # L, the number of transformer blocks
                       ) -> int:
     "Adapter bottleneck / LoRA rank of the public code: 2^max(0, int(log2(C / 2L))), at least 1."
-    if num_classes < 1 or num_layers < 1: raise ValueError(f'need num_classes >= 1 and num_layers >= 1, got {num_classes}, {num_layers}')
+    if num_classes < 1 or num_layers < 1: raise InputError(f'need num_classes >= 1 and num_layers >= 1, got {num_classes}, {num_layers}')
     return 2 ** max(0, int(math.log2(num_classes / (2 * num_layers))))
 
 def default_mask_ratio(num_classes:int, # C
@@ -42,7 +43,7 @@ class VPT(nn.Module):
     "`length` learnable prompt tokens of width `dim`, appended at the end of the sequence."
     def __init__(self, length:int, dim:int, patch_size:int, generator=None):
         super().__init__()
-        if length < 1: raise ValueError(f'VPT length must be >= 1, got {length}')
+        if length < 1: raise InputError(f'VPT length must be >= 1, got {length}')
         v = vpt_init_bound(patch_size, dim)
         self.prompt = nn.Parameter(torch.empty(length, dim).uniform_(-v, v, generator=generator))
     @property
@@ -57,7 +58,7 @@ class Adapter(nn.Module):
     "Bottleneck LN -> down (D->r) -> ReLU -> up (r->D); returns the branch output (zero at init)."
     def __init__(self, dim:int, bottleneck:int, generator=None):
         super().__init__()
-        if bottleneck < 1: raise ValueError(f'adapter bottleneck must be >= 1, got {bottleneck}')
+        if bottleneck < 1: raise InputError(f'adapter bottleneck must be >= 1, got {bottleneck}')
         self.ln = nn.LayerNorm(dim)
         self.down = nn.Linear(dim, bottleneck)
         self.up = nn.Linear(bottleneck, dim)
@@ -87,9 +88,9 @@ class LoRA(nn.Module):
                  generator=None,
                  dropout:float=0.0):    # probability of dropping an input entry, where the caller passes drop=True (peft's lora_dropout)
         super().__init__()
-        if not isinstance(rank, int) or rank < 1: raise ValueError(f'LoRA rank must be an integer >= 1, got {rank!r}')
-        if init not in ('standard', 'public'): raise ValueError(f"LoRA init must be 'standard' or 'public', got {init!r}")
-        if not 0 <= dropout < 1: raise ValueError(f'LoRA dropout must be in [0, 1), got {dropout!r}')
+        if not isinstance(rank, int) or rank < 1: raise InputError(f'LoRA rank must be an integer >= 1, got {rank!r}')
+        if init not in ('standard', 'public'): raise InputError(f"LoRA init must be 'standard' or 'public', got {init!r}")
+        if not 0 <= dropout < 1: raise InputError(f'LoRA dropout must be in [0, 1), got {dropout!r}')
         self.dropout = float(dropout)
         self.rank, self.alpha = rank, float(rank if alpha is None else alpha)
         self.scaling = self.alpha / rank
@@ -166,7 +167,7 @@ class MaskedLinear(nn.Module):
     "Trainable values at a random subset of the entries of [W | b] of a frozen linear (indices kept as a buffer)."
     def __init__(self, weight:Tensor, bias:Tensor|None, ratio:float, generator=None):
         super().__init__()
-        if not 0 < ratio <= 1: raise ValueError(f'mask ratio must be in (0, 1], got {ratio}')
+        if not 0 < ratio <= 1: raise InputError(f'mask ratio must be in (0, 1], got {ratio}')
         out_f, in_f = weight.shape
         self.shape, self.has_bias = (out_f, in_f), bias is not None
         aug = self._augment(weight.detach(), None if bias is None else bias.detach())
@@ -194,20 +195,20 @@ def lora_dims(position:str, dim:int, mlp_dim:int) -> tuple:
     "(in, out) widths of a LoRA-type position."
     d = dict(q=(dim, dim), k=(dim, dim), v=(dim, dim), qkv=(dim, 3 * dim), out=(dim, dim), out_seq=(dim, dim),
              mlp1=(dim, mlp_dim), mlp2=(mlp_dim, dim))
-    if position not in d: raise ValueError(f'unknown LoRA position {position!r}; valid: {", ".join(LORA_POSITIONS)}')
+    if position not in d: raise InputError(f'unknown LoRA position {position!r}; valid: {", ".join(LORA_POSITIONS)}')
     return d[position]
 
 def feature_dim(position:str, dim:int, mlp_dim:int) -> int:
     "Width of the feature at an SSF / bias position."
     d = dict(attn_in=3*dim, attn_out=dim, mlp_in=mlp_dim, mlp_out=dim, ln1=dim, ln2=dim,
              qkv=3*dim, out=dim, fc1=mlp_dim, fc2=dim)
-    if position not in d: raise ValueError(f'unknown position {position!r}; valid: {", ".join(d)}')
+    if position not in d: raise InputError(f'unknown position {position!r}; valid: {", ".join(d)}')
     return d[position]
 
 def linear_shape(position:str, dim:int, mlp_dim:int) -> tuple:
     "(out, in) of the frozen linear at a mask position."
     d = dict(qkv=(3*dim, dim), out=(dim, dim), fc1=(mlp_dim, dim), fc2=(dim, mlp_dim))
-    if position not in d: raise ValueError(f'unknown mask position {position!r}; valid: {", ".join(MASK_POSITIONS)}')
+    if position not in d: raise InputError(f'unknown mask position {position!r}; valid: {", ".join(MASK_POSITIONS)}')
     return d[position]
 
 # %% ../../nbs/30_peft.modules.ipynb #44e0111e
@@ -230,4 +231,4 @@ def slot_param_count(method:str, position:str, dim:int, mlp_dim:int,
     if method == 'ln': return 2 * D
     if method == 'mask':
         o, i = linear_shape(position, D, H); return mask_count(mask_ratio, o, i, has_bias)
-    raise ValueError(f'unknown method {method!r}')
+    raise InputError(f'unknown method {method!r}')
