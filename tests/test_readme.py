@@ -89,3 +89,25 @@ def test_readme_python(scratch, tmp_path):
                log=lambda s: None)
     assert ns['results']['metrics']['per_class_acc'] == same['metrics']['per_class_acc']
     assert ns['results']['meta']['read_out'] == same['meta']['read_out']
+
+def _embedded_numbers() -> dict:
+    "The embedded default's measured numbers, computed from its committed record (the one source the README and the docs home quote)."
+    import json, statistics
+    rec = json.loads((ROOT / 'metapeft_nb' / 'assets' / 'embedded_record.json').read_text())
+    meta = [k for k in rec['seeds']['0'] if k.startswith('meta-learned')][0]
+    def pm(a, b):
+        d = [s[a]['metrics']['mean_acc'] - s[b]['metrics']['mean_acc'] for s in rec['seeds'].values()]
+        return f'{statistics.mean(d):+.2f} ± {statistics.stdev(d) / len(d) ** 0.5:.2f}'.replace('-', '−')
+    return {'defaults over the probe': pm('defaults', 'linear probe'), 'meta over the defaults': pm(meta, 'defaults'),
+            'seeds': len(rec['seeds'])}
+
+def test_readme_numbers_come_from_the_record():
+    "Each number the README and the docs home quote from the embedded record is the record's (paired mean ± s.e. over its seeds)."
+    import json
+    n = _embedded_numbers()
+    home = ''.join(''.join(c['source']) for c in json.loads((ROOT / 'nbs' / 'index.ipynb').read_text())['cells'])
+    for text, where in ((ROOT / 'README.md').read_text(), 'README.md'), (home, 'nbs/index.ipynb'):
+        flat = ' '.join(text.split())
+        assert f"linear probe {n['defaults over the probe']} points" in flat, (where, n)
+        assert f"the defaults {n['meta over the defaults']}" in flat, (where, n)
+    assert n['seeds'] == 5
