@@ -183,6 +183,7 @@ def main(argv=None):
         for bad, what in (('show_doc(', 'a show_doc( call'), ('{target=', 'a quarto {target=...} attribute')):
             if bad in everything: fail(f'{k}: {what}')
         if re.search(r'\bIn \[\s*\d*\s*\]:', everything): fail(f'{k}: an "In [ ]:" prompt')
+        if ':NoneType=None' in everything: fail(f'{k}: a signature shows NoneType for an untyped None default')
         if re.search(r'---\s*\ntitle:', everything) or re.search(r'<hr\s*/?>\s*<p>\s*(title|output-file|description):', raw) \
                 or 'output-file:' in everything: fail(f'{k}: raw YAML frontmatter')
         for s in pg.scripts:

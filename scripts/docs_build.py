@@ -346,7 +346,7 @@ def show_doc_entry(md: str, default_module: str | None, cfg=None, explicit=()) -
     hm = re.match(r'^(#+)\s+(.+?)\s*$', s, flags=re.M)
     if not hm: return s
     level, name = hm.group(1), hm.group(2)
-    rest = s[hm.end():].strip()
+    rest = re.sub(r'(\w):NoneType=None\b', r'\1=None', s[hm.end():].strip())   # nbdev guesses a type from a None default: shown as written
     plain = re.sub(r'[`*]', '', name)
     module, sym, url = _resolve(plain, url, default_module, cfg)
     qual = f'{module}.{plain}' if module else plain
