@@ -14,7 +14,7 @@ from timm.models.vision_transformer import VisionTransformer
 from fastcore.script import call_parse
 from .backbones import VIT_TINY_C10_ARCH
 from .config import resolve_device
-from .io import InputError, atomic_save
+from .io import InputError, atomic_save, load_torch
 from .data.datasets import to_rgb
 from .optim import lr_schedule
 
@@ -146,7 +146,7 @@ def pretrain(data, # image folder or .tar.gz with train/ and test/
     state_path = out / 'state.pt'
     hist, epoch0, minutes0 = [], 0, 0.0
     if state_path.exists():
-        s = torch.load(state_path, weights_only=True)
+        s = load_torch(state_path, 'training state')
         old = json.loads(s.get('recipe', '{}')).get('arch', arch)
         if old != arch: raise InputError(f'{state_path} was trained with architecture {old}, not {arch}: use another out_dir')
         model.load_state_dict(s['model']); opt.load_state_dict(s['opt']); g.set_state(s['rng'])
@@ -181,7 +181,7 @@ def export_weights(state_path, # a state.pt written by `pretrain`
                    out_path, # the .safetensors file to write
                    classes=None) -> Path:
     "Write the model of `state_path` as fp16 safetensors with the architecture in the metadata."
-    s = torch.load(state_path, weights_only=True, map_location='cpu')
+    s = load_torch(state_path, 'training state')
     sd = {k: v.to(torch.float16).contiguous() for k, v in s['model'].items()}
     arch = json.loads(s['recipe'])['arch'] if 'recipe' in s else VIT_TINY_C10
     meta = dict(arch=json.dumps(arch), epochs=str(s['epoch']), history=s['history'], classes=json.dumps(classes or []))
@@ -207,7 +207,7 @@ def write_model_card(state_path, # state.pt of a finished `pretrain`
                      device: str = 'auto') -> dict: # where the accuracies are measured
     "Export the fp16 weights and write the model card with accuracies measured on them."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    s = torch.load(state_path, weights_only=True, map_location='cpu')
+    s = load_torch(state_path, 'training state')
     hist = json.loads(s['history'])
     r = {'arch': VIT_TINY_C10, 'batch_size': 128, 'lr': 1e-3, 'weight_decay': 0.05, 'warmup_epochs': 1.0, 'label_smoothing': 0.1,
          'hardware': 'CPU', **json.loads(s.get('recipe', '{}'))}
