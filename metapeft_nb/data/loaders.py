@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler, WeightedRandomSampler
 from torchvision import transforms as T
 from timm.data import IMAGENET_INCEPTION_MEAN, IMAGENET_INCEPTION_STD
 from fastcore.basics import patch
@@ -200,8 +200,8 @@ class ClassAwareSampler(Sampler):
     def __len__(self): return self.num_samples
 
 # %% ../../nbs/12_data.loaders.ipynb #167ff379
-class ReSampler(Sampler):
-    "Draws with replacement with probability proportional to n_y^-q (q=1 class-balanced, q=0 instance-balanced)."
+class ReSampler(WeightedRandomSampler):
+    "torch's `WeightedRandomSampler` with replacement and weights n_y^-q (q=1 class-balanced, q=0 instance-balanced); `order(g)` draws an epoch from `g`."
     def __init__(self, labels, # label of each item
                  num_samples:Optional[int]=None, # draws an epoch (default: len(labels))
                  q:float=1.0, # re-sampling power
@@ -209,16 +209,12 @@ class ReSampler(Sampler):
                 ):
         self.labels = np.asarray(labels, dtype=np.int64)
         n = class_counts(self.labels)
-        self.weights = torch.as_tensor(n[self.labels].astype(np.float64) ** -q)
-        self.num_samples = num_samples or len(self.labels)
-        self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
+        super().__init__(n[self.labels].astype(np.float64) ** -q, num_samples or len(self.labels), replacement=True,
+                         generator=generator if generator is not None else torch.Generator().manual_seed(0))
 
     def order(self, g:torch.Generator) -> list:
         "One epoch of indices, drawn from `g`."
-        return torch.multinomial(self.weights, self.num_samples, replacement=True, generator=g).tolist()
-
-    def __iter__(self): return iter(self.order(self.generator))
-    def __len__(self): return self.num_samples
+        return list(WeightedRandomSampler(self.weights, self.num_samples, replacement=True, generator=g))
 
 # %% ../../nbs/12_data.loaders.ipynb #6e3b8c1b
 ORDERS = ('sequential', 'shuffle', 'class_aware', 'resample')
