@@ -19,14 +19,14 @@ from .data.datasets import to_rgb
 from .optim import lr_schedule
 
 # %% auto #0
-__all__ = ['VIT_TINY_C10', 'vit_tiny_c10', 'read_image_folder', 'normalize', 'augment', 'lr_at', 'evaluate', 'hardware',
+__all__ = ['VIT_TINY_C10', 'timm_vit_tiny_c10', 'read_image_folder', 'normalize', 'augment', 'lr_at', 'evaluate', 'hardware',
            'pretrain', 'export_weights', 'write_model_card', 'pretrain_cli']
 
 # %% ../nbs/25_pretrain.ipynb #116b4ad8
 VIT_TINY_C10 = {**VIT_TINY_C10_ARCH, 'num_classes': 10}   # the registry's architecture, with CIFAR-10's head
 
-def vit_tiny_c10(num_classes=10, **kw) -> VisionTransformer:
-    "The package's tiny ViT (random weights); `kw` overrides the architecture."
+def timm_vit_tiny_c10(num_classes=10, **kw) -> VisionTransformer:
+    "The package's tiny ViT as the plain timm model it is pretrained as (random weights; the registry's `vit_tiny_c10` is the pretrained `ViTView`); `kw` overrides the architecture."
     return VisionTransformer(**{**VIT_TINY_C10, 'num_classes': num_classes, **kw})
 
 # %% ../nbs/25_pretrain.ipynb #99d5ca65
@@ -131,7 +131,7 @@ def pretrain(data, # image folder or .tar.gz with train/ and test/
     xtr, ytr, xte, yte = (t.to(dev) for t in (xtr, ytr, xte, yte))
     arch['num_classes'] = len(classes)
     with torch.random.fork_rng(devices=[]):  # seeded initialisation without touching the caller's global stream
-        torch.manual_seed(seed); model = vit_tiny_c10(**arch)
+        torch.manual_seed(seed); model = timm_vit_tiny_c10(**arch)
     model.to(dev)
     is_decay = lambda n, p: p.ndim > 1 and 'pos_embed' not in n and 'cls_token' not in n
     decay = [p for n, p in model.named_parameters() if is_decay(n, p)]
@@ -195,7 +195,7 @@ def _timm_model_from(path) -> VisionTransformer:
     from safetensors import safe_open
     from timm.models import load_checkpoint
     with safe_open(str(path), 'pt') as f: meta = f.metadata()
-    m = vit_tiny_c10(**{**json.loads(meta['arch']), 'num_classes': len(json.loads(meta['classes'])) or 10})
+    m = timm_vit_tiny_c10(**{**json.loads(meta['arch']), 'num_classes': len(json.loads(meta['classes'])) or 10})
     load_checkpoint(m, str(path), strict=True)
     return m.eval()
 
