@@ -374,21 +374,25 @@ def format_table(rows: list, # from `runs_table`
     return f'<table><thead><tr>{th}</tr></thead><tbody>{tr}</tbody></table>'
 
 # %% ../nbs/90_widgets.ipynb #12f8a3f0
-def _train_data(folder: Path):
-    "The run's training set (labels only), from its config.yaml; None where the data or the config is not here."
-    try: return build_dataset(load_config(folder / 'config.yaml'), 'train', labels_only=True)
+def _run_config(folder: Path):
+    "The run's configuration from its config.yaml; None where it is missing or unreadable."
+    try: return load_config(folder / 'config.yaml')
+    except (MetapeftError, OSError, ValueError): return None
+
+def _train_data(cfg):
+    "The run's training set (labels only); None where its data are not here."
+    try: return build_dataset(cfg, 'train', labels_only=True)
     except (MetapeftError, OSError, ValueError): return None
 
 def run_figures(folder, # a finished run folder
                 dataset=None, # its training set (default: the results' own counts; for older runs rebuilt from config.yaml, labels only)
                ) -> dict:
-    "{name: Figure} of a run (`plots.results_figures` of its results and confusion matrix)."
+    "{name: Figure} of a run (`plots.results_figures` of its results and confusion matrix, the class counts with the run's many / few lines)."
     folder = Path(folder)
-    r = read_json(folder / RESULTS_FILE, 'results file')
-    ds = dataset if dataset is not None else (None if 'train_counts' in r else _train_data(folder))
+    r, cfg = read_json(folder / RESULTS_FILE, 'results file'), _run_config(folder)
+    ds = dataset if dataset is not None or 'train_counts' in r or cfg is None else _train_data(cfg)
     cm = read_json(folder / CONFUSION_FILE, 'confusion file') if (folder / CONFUSION_FILE).exists() else None
-    try: th = count_thresholds(load_config(folder / 'config.yaml'))   # the run's many / few lines
-    except (MetapeftError, OSError, ValueError): th = (100, 20)
+    th = count_thresholds(cfg) if cfg is not None else (100, 20)
     return results_figures(r, cm, *((ds.class_counts, ds.classes) if ds is not None else (None, None)), thresholds=th)
 
 # %% ../nbs/90_widgets.ipynb #967c1647

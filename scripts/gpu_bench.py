@@ -118,7 +118,7 @@ def main(argv=None):
         out.write_text(json.dumps(rec, indent=1))
         shown = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}
         print(f'{arm}: {shown}', flush=True)
-        del tr
+        tr = None   # the arm's model freed before the next (its closures above are done with it)
         if device.type == 'cuda': torch.cuda.empty_cache()
     return rec
 

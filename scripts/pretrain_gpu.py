@@ -21,7 +21,7 @@ l.item(); dt = (time.time() - t) / n
 per_epoch = dt * math.ceil(n_train / bs) * 1.15 + 0.5   # + evaluation and slack
 epochs = max(2, min(400, int(budget_s / per_epoch)))
 print(f'{dt * 1e3:.1f} ms a step of {bs}: ~{per_epoch:.1f} s an epoch -> {epochs} epochs in {budget_s:.0f} s', flush=True)
-del m, opt
+m = opt = None   # the timing model freed before the real run starts
 cmd = [sys.executable, '-m', 'metapeft_nb.pretrain', data, out, '--epochs', str(epochs), '--batch_size', str(bs), '--lr', '0.002',
        '--warmup_epochs', '5', '--device', device, '--embed_dim', '192', '--num_heads', '3',
        '--max_minutes', f'{budget_s * 1.25 / 60:.1f}', '--export', 'metapeft_nb/assets']

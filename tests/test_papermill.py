@@ -27,20 +27,13 @@ def test_parameters_visible(nb):
 
 def test_train_notebook_opts_keep_meta_learning(tmp_path):
     "`-y \"opts: [...]\"` replaces the notebook's tiny budget, not meta-learning; with `use_meta: false` it says nothing was learned instead of a table of 1.000s."
-    import json, os
-    env = {'HF_HUB_OFFLINE': '1', 'TQDM_DISABLE': '1', 'MPLBACKEND': 'Agg'}
-    old = {k: os.environ.get(k) for k in env}; os.environ.update(env)
-    try:
-        for use_meta in (True, False):
-            out = tmp_path / f'meta_{use_meta}'; out.mkdir()
-            params = dict(opts={'num_epochs': 1, 'meta_min_steps': 0}, out_dir=str(out / 'run'), **({} if use_meta else {'use_meta': False}))
-            nb = papermill.execute_notebook(str(ROOT / 'nbs' / 'experiments' / 'train.ipynb'), str(out / 'out.ipynb'), parameters=params,
-                                            cwd=str(tmp_path), progress_bar=False, log_output=False, kernel_name='python3')
-            steps = json.loads((out / 'run' / 'results.json').read_text())['meta']['steps']
-            text = '\n'.join(str(o.get('data', {}).get('text/markdown', '')) for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []))
-            assert (steps > 0) == use_meta, (use_meta, steps)
-            assert ('Learned hyperparameters' in text) == use_meta and ('nothing was learned' in text) != use_meta, text[-500:]
-    finally:
-        for k, v in old.items():
-            if v is None: os.environ.pop(k, None)
-            else: os.environ[k] = v
+    import json   # the kernel inherits conftest's offline, headless, quiet environment
+    for use_meta in (True, False):
+        out = tmp_path / f'meta_{use_meta}'; out.mkdir()
+        params = dict(opts={'num_epochs': 1, 'meta_min_steps': 0}, out_dir=str(out / 'run'), **({} if use_meta else {'use_meta': False}))
+        nb = papermill.execute_notebook(str(ROOT / 'nbs' / 'experiments' / 'train.ipynb'), str(out / 'out.ipynb'), parameters=params,
+                                        cwd=str(tmp_path), progress_bar=False, log_output=False, kernel_name='python3')
+        steps = json.loads((out / 'run' / 'results.json').read_text())['meta']['steps']
+        text = '\n'.join(str(o.get('data', {}).get('text/markdown', '')) for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []))
+        assert (steps > 0) == use_meta, (use_meta, steps)
+        assert ('Learned hyperparameters' in text) == use_meta and ('nothing was learned' in text) != use_meta, text[-500:]

@@ -91,13 +91,12 @@ def test_readme_python(scratch, tmp_path):
     assert ns['results']['meta']['read_out'] == same['meta']['read_out']
 
 def _embedded_numbers() -> dict:
-    "The embedded default's measured numbers, computed from its committed record (the one source the README and the docs home quote)."
-    import json, statistics
-    rec = json.loads((ROOT / 'metapeft_nb' / 'assets' / 'embedded_record.json').read_text())
+    "The embedded default's measured numbers, from its committed record by the package's own `paired` (the one source the README and the docs home quote)."
+    import json
+    from metapeft_nb.experiment import paired, record_path
+    rec = json.loads(record_path().read_text())
     meta = [k for k in rec['seeds']['0'] if k.startswith('meta-learned')][0]
-    def pm(a, b):
-        d = [s[a]['metrics']['mean_acc'] - s[b]['metrics']['mean_acc'] for s in rec['seeds'].values()]
-        return f'{statistics.mean(d):+.2f} ± {statistics.stdev(d) / len(d) ** 0.5:.2f}'.replace('-', '−')
+    pm = lambda a, b: '{:+.2f} ± {:.2f}'.format(*paired(rec, a, b)[:2]).replace('-', '−')
     return {'defaults over the probe': pm('defaults', 'linear probe'), 'meta over the defaults': pm(meta, 'defaults'),
             'seeds': len(rec['seeds'])}
 
