@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 import torch
 from torch import nn
-from .io import ConfigError, FormatError, atomic_write_json, read_json, load_safetensors
+from .io import say, ConfigError, FormatError, atomic_write_json, read_json, load_safetensors
 from .config import get_config, load_config, list_presets
 from .backbones import ViTView, create_backbone, as_view, custom_name
 from .heads import head_from_config
@@ -289,7 +289,7 @@ def _data_options(dataset, test_dataset, log) -> tuple:
 def fit(model: PeftModel, # from `get_peft_model`
         dataset: Union[str, torch.utils.data.Dataset] = 'digits_lt', # a data preset (`metapeft --list`), or a Dataset of (image, label)
         test_dataset: Optional[torch.utils.data.Dataset] = None, # with a Dataset: its test set (none: meta_val's metrics)
-        log=print, **options) -> dict:
+        log=say, **options) -> dict:
     "Train and test `model` on `dataset` with `run` (its configuration, `options` over it); the run's results."
     bad = sorted(set(options) & _STRUCTURE)
     if bad: raise ConfigError(f'fit: {", ".join(bad)} would change the model; give them to get_peft_model instead')

@@ -14,16 +14,16 @@ from .io import InputError, ConfigError, FormatError, read_yaml, yaml_load, chec
 
 # %% auto #0
 __all__ = ['MetaMode', 'META_COUNT', 'BOOL_WORDS', 'VALIDATORS', 'FIELDS_', 'RULES', 'LR_MODES', 'SLOT_METHODS', 'LORA_TYPE',
-           'PRESET_KINDS', 'ALIASES', 'EMBEDDED_OPTS', 'END_MARK', 'opt', 'Config', 'config_fields', 'describe',
-           'nearest', 'resolve_device', 'check_value', 'coerce', 'Rule', 'rule', 'check_rules', 'rules_table',
-           'MetaParamsWarning', 'meta_types_for', 'takes_meta_steps', 'lr_needs_unrolled', 'one_meta_budget',
-           'meta_steps_need_meta', 'phi_from_is_fixed', 'test_subsample_positive', 'meta_needs_data',
+           'PRESET_KINDS', 'ALIASES', 'EMBEDDED_OPTS', 'SMOKE', 'END_MARK', 'opt', 'Config', 'config_fields',
+           'describe', 'nearest', 'resolve_device', 'check_value', 'coerce', 'Rule', 'rule', 'check_rules',
+           'rules_table', 'MetaParamsWarning', 'meta_types_for', 'takes_meta_steps', 'lr_needs_unrolled',
+           'one_meta_budget', 'meta_steps_need_meta', 'phi_from_is_fixed', 'test_subsample_positive', 'meta_needs_data',
            'low_precision_needs_cuda', 'meta_needs_slots', 'rank_needs_lora', 'zero_shot_alone', 'modes_alone',
            'test_needs_run', 'groups_ordered', 'micro_within_batch', 'lora_positions_with_lora', 'download_cifar_only',
            'lora_dropout_with_lora', 'device_exists', 'low_precision_on_cuda', 'list_presets', 'load_preset',
            'AliasWarning', 'resolve_aliases', 'aliases_table', 'parse_opts', 'merge_options', 'get_config',
-           'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config', 'resolve_meta_freq', 'meta_schedule',
-           'meta_steps_at', 'check_meta_count']
+           'point_config', 'config_to_yaml', 'run_identity', 'config_from_dict', 'load_config', 'resolve_meta_freq',
+           'meta_schedule', 'meta_steps_at', 'check_meta_count']
 
 # %% ../nbs/01_config.ipynb #e907aedf
 MetaMode = Literal['first_order', 'unrolled', 'implicit', 'forward', 'forward_random', 'replay']
@@ -688,6 +688,14 @@ def get_config(dataset=None, model=None, tuner='default', opts=None, **kwargs) -
     merged.update(dataset=dataset, model=model, tuner=tuner)
     if merged.get('backbone') is None: merged['backbone'] = model
     return Config(**merged)
+
+# %% ../nbs/01_config.ipynb #a69c0ca7
+SMOKE = dict(num_epochs=1, meta_mode='first_order', meta_count=8)    # a budget that only checks that a set-up runs
+
+def point_config(dataset, model, tuner='default', use_meta: bool = True, smoke: bool = False, opts=None, **fixed) -> Config:
+    "One papermill point's configuration: the presets, then `SMOKE` where `smoke`, then `opts`, then `fixed`; tuner 'none' is the head only."
+    return get_config(dataset, model, None if tuner in ('none', None) else tuner,
+                      {'use_meta': use_meta, **(SMOKE if smoke else {}), **parse_opts(opts or {}), **fixed})
 
 # %% ../nbs/01_config.ipynb #77d4ac87
 _literal_init = Config.__init__

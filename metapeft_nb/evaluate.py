@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import numpy as np
 import torch
+from .io import progress_bar
 
 # %% auto #0
 __all__ = ['HEADLINE', 'per_class_accuracy', 'expected_calibration_error', 'compute_metrics', 'predict', 'compare_table',
@@ -72,8 +73,7 @@ def predict(model, # maps images (B, 3, H, W) to logits
     outs, ys = [], []
     it = loader
     if progress:
-        from tqdm.auto import tqdm
-        it = tqdm(loader, desc='test', leave=False)
+        it = progress_bar(loader, desc='test', leave=False)
     try:
         for batch in it:
             x, y = batch[0].to(device), batch[1]

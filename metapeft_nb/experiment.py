@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, functools, importlib.resources, json, os, statistics, sys, threading, time, warnings
 from pathlib import Path
 from . import __version__
-from .io import MetapeftError, UsageError, ConfigError, DataError, read_yaml
+from .io import say, MetapeftError, UsageError, ConfigError, DataError, read_yaml
 from .config import get_config, config_to_yaml, config_from_dict, list_presets, describe, Config, nearest, merge_options, parse_opts
 
 # %% auto #0
@@ -68,7 +68,7 @@ def _cmd_describe(a):
         known = Config.__dataclass_fields__
         for k in keys:
             if k not in known: raise ConfigError(f'{k}: unknown option; did you mean: {", ".join(nearest(k, known))}?')
-    print(describe(keys))
+    say(describe(keys))
 
 def _cmd_stats(a):
     from metapeft_nb.data.datasets import dataset_stats, format_stats
@@ -99,8 +99,8 @@ def _print_learned(res):
     from metapeft_nb.meta.readout import readout_table
     m = res['meta']
     if not m['read_out']: return
-    if m.get('steps') and not m.get('dry'): print('\nlearned hyperparameters\n' + readout_table(m['read_out']))
-    elif m.get('phi_from'): print(f'\nhyperparameters learned in {m["phi_from"]}, fixed here\n' + readout_table(m['read_out']))
+    if m.get('steps') and not m.get('dry'): say('\nlearned hyperparameters\n' + readout_table(m['read_out']))
+    elif m.get('phi_from'): say(f'\nhyperparameters learned in {m["phi_from"]}, fixed here\n' + readout_table(m['read_out']))
 
 # %% ../nbs/80_experiment.ipynb #87059c4d
 def _compares(a, c) -> bool:
@@ -157,7 +157,7 @@ def record_key(c: Config) -> dict:
     from metapeft_nb.config import run_identity
     return json.loads(json.dumps(run_identity(replace(c, seed=0)), default=str))
 
-def embedded_record(seeds=range(5), output_dir='runs', log=print) -> dict:
+def embedded_record(seeds=range(5), output_dir='runs', log=say) -> dict:
     "Run (or read back, once finished) the embedded default's runs at each of `seeds`: the record `metapeft` prints its spread from."
     import torch
     from dataclasses import replace
@@ -209,11 +209,11 @@ def _run_compared(c):
     log = lambda s: None if quiet(s) else print(s.replace('; its results:', ''))
     res = {k: run(x, log=log) for k, x in embedded_arms(c).items()}
     cols = _columns(c, res)
-    print(f'\n{", ".join(cols)} side by side (test set, %; changes from the defaults)\n' + compare_table({k: m for k, (m, _, _) in cols.items()}, ref='defaults')
+    say(f'\n{", ".join(cols)} side by side (test set, %; changes from the defaults)\n' + compare_table({k: m for k, (m, _, _) in cols.items()}, ref='defaults')
           + '\n\ntraining ' + ', '.join(f'{t:.1f} s' for _, t, _ in cols.values()) + f'; runs: {", ".join(r for _, _, r in cols.values())}')
     meta = res[f'meta-learned ({c.meta_mode})']; _print_learned(meta)
     rec = json.loads(record_path().read_text()) if record_path().is_file() else None
-    print('\n' + '\n'.join(record_lines(rec, c, cols)) + f'\nmetapeft: {time.time() - t0:.0f} s in all')
+    say('\n' + '\n'.join(record_lines(rec, c, cols)) + f'\nmetapeft: {time.time() - t0:.0f} s in all')
     return meta
 
 # %% ../nbs/80_experiment.ipynb #81fd71d5

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_io.ipynb #e2897283
 from __future__ import annotations
-import contextlib, errno, hashlib, json, os, re, secrets, stat
+import contextlib, errno, hashlib, json, os, re, secrets, stat, sys
 import yaml
 from pathlib import Path
 from typing import Callable, Optional, Union
@@ -14,7 +14,8 @@ __all__ = ['ERRORS', 'YAML_MAX_VALUES', 'MetapeftError', 'InputError', 'ConfigEr
            'UsageError', 'RunError', 'WriteError', 'LockError', 'error_table', 'write_error', 'writing', 'atomic_write',
            'atomic_write_text', 'atomic_write_json', 'torch_bytes', 'atomic_save', 'read_bytes', 'Yaml12Loader',
            'yaml_load', 'read_yaml', 'read_json', 'load_torch', 'load_safetensors', 'checkpoint_files', 'save_verified',
-           'load_verified', 'open_nofollow', 'own_dir', 'check_name', 'FolderLock']
+           'load_verified', 'open_nofollow', 'own_dir', 'check_name', 'FolderLock', 'split_tables', 'say',
+           'progress_bar']
 
 # %% ../nbs/00_io.ipynb #06ebea89
 class MetapeftError(Exception):
@@ -282,3 +283,40 @@ class FolderLock:
     def __exit__(self, *exc):
         import fcntl
         if self._f is not None: fcntl.flock(self._f, fcntl.LOCK_UN); self._f.close(); self._f = None
+
+# %% ../nbs/00_io.ipynb #6fa531cd
+_SEPARATOR = re.compile(r'^\|(\s*:?-{3,}:?\s*\|)+\s*$')
+
+def split_tables(text: str) -> list:
+    "`text` as [(is_table, block)]: its Markdown pipe tables and the text between them, in order (joining them gives `text`)."
+    lines, out = text.split('\n'), []
+    starts = lambda i: lines[i].startswith('|') and i + 1 < len(lines) and bool(_SEPARATOR.match(lines[i + 1]))
+    i = 0
+    while i < len(lines):
+        j, table = i, starts(i)
+        if table:
+            while j < len(lines) and lines[j].startswith('|'): j += 1
+        else:
+            while j < len(lines) and not starts(j): j += 1
+        out.append((table, '\n'.join(lines[i:j]))); i = j
+    return out
+
+# %% ../nbs/00_io.ipynb #6268799b
+def _to_notebook() -> bool:
+    "Whether printing goes to a Jupyter notebook: an IPython kernel's own output stream, not redirected."
+    return type(sys.stdout).__name__ == 'OutStream' and type(sys.stdout).__module__.startswith('ipykernel')
+
+def say(text: str = ''):
+    "Print `text` for a person; in a Jupyter notebook, its Markdown tables are shown rendered, in place."
+    parts = split_tables(str(text))
+    if not _to_notebook() or not any(t for t, _ in parts): print(text); return
+    from IPython.display import Markdown, display
+    for table, block in parts:
+        if table: sys.stdout.flush(); display(Markdown(block))
+        elif block: print(block)
+
+# %% ../nbs/00_io.ipynb #80f34e06
+def progress_bar(iterable=None, **kw):
+    "A tqdm progress bar as text (it reads the same after a notebook is saved and reopened): stdout in a notebook, else stderr."
+    from tqdm.std import tqdm
+    return tqdm(iterable, file=sys.stdout if _to_notebook() else sys.stderr, **kw)

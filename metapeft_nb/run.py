@@ -12,7 +12,7 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 import metapeft_nb
-from .io import (MetapeftError, ConfigError, DataError, FormatError, FolderError, FolderLock, write_error,
+from .io import (say, MetapeftError, ConfigError, DataError, FormatError, FolderError, FolderLock, write_error,
                             atomic_write, atomic_write_text, atomic_write_json, read_json, checkpoint_files, load_safetensors, own_dir, writing)
 from .config import Config, config_to_yaml, load_config, meta_steps_at, takes_meta_steps, resolve_device, run_identity, rule, check_rules
 from .data.longtail import class_counts, count_thresholds, groups_from_config, MetaSplit, meta_split, stratified_subsample
@@ -104,7 +104,7 @@ def set_aside(folder: Path):
             if n != '.lock' and (folder / n).exists(): os.replace(folder / n, aside / n)
     except OSError as e: raise write_error(aside, e) from None
 
-def put_back(folder: Path, log: Callable = print):
+def put_back(folder: Path, log: Callable = say):
     "A replacing run that ended before its first checkpoint: its files go, the old run's come back."
     aside = folder / REPLACED
     if not aside.is_dir() or aside.is_symlink(): return
@@ -121,7 +121,7 @@ def drop_replaced(folder: Path):
     if (folder / REPLACED).is_dir(): shutil.rmtree(folder / REPLACED)
 
 # %% ../nbs/75_run.ipynb #77fe71a6
-def finished_results(folder: Path, log: Callable = print) -> Optional[dict]:
+def finished_results(folder: Path, log: Callable = say) -> Optional[dict]:
     "The saved results of a finished run, reported; None when `results.json` is unreadable but a checkpoint can finish it again."
     try:
         res = read_json(folder / 'results.json', 'results file')
@@ -385,7 +385,7 @@ def log_test(folder: Path, cfg: Config, metrics: dict, figs: dict, step: int):
             for name, fig in figs.items(): w.add_figure(f'figures/{name}', fig, step, close=False)
         finally: w.close()
 
-def save_figures(folder: Path, results: dict, confusion, log: Callable = print, thresholds=(100, 20)) -> dict:
+def save_figures(folder: Path, results: dict, confusion, log: Callable = say, thresholds=(100, 20)) -> dict:
     "Draw the run's figures and write them into `figures/`; {name: Figure} (empty, with one line said, when drawing fails)."
     from metapeft_nb.plots import results_figures, figure_file   # here: matplotlib loads only when a run draws
     try: figs = results_figures(results, confusion, thresholds=thresholds)
@@ -396,7 +396,7 @@ def save_figures(folder: Path, results: dict, confusion, log: Callable = print, 
     return figs
 
 # %% ../nbs/75_run.ipynb #044e724d
-def make_trainer(b, folder, fault=None, log: Callable = print, **kw) -> Trainer:
+def make_trainer(b, folder, fault=None, log: Callable = say, **kw) -> Trainer:
     "The `Trainer` of a built run `b` writing `folder`, as `run` makes it (`kw`: the distributed hooks; `compile`: its train model compiled)."
     cfg = b.cfg
     if cfg.compile: kw['train_model'] = torch.compile(kw.get('train_model', b.model))
@@ -446,7 +446,7 @@ def train_and_test(b, folder, fault, log, t0,
 # %% ../nbs/75_run.ipynb #ce68f2e4
 def run(cfg: Config, # the configuration (`Config(...)`, `get_config`, `load_config`)
         fault: Optional[Callable] = None, # test hook, called with the optimiser step after each step
-        log: Callable = print,
+        log: Callable = say,
         model=None, # a `PeftModel` to train instead of building one from `cfg` (it must be the one `cfg` describes)
        ) -> dict:
     "Train and test `cfg`, or report it if its folder holds it finished; write and return the results. Under torchrun: every rank trains."
@@ -510,7 +510,7 @@ def _note(folder, key, value):
     res = read_json(Path(folder) / 'results.json', 'results file')
     if res.get(key) != value: atomic_write_json(Path(folder) / 'results.json', {**res, key: value})
 
-def run_retrained(cfg: Config, fault=None, log: Callable = print, model=None) -> dict:
+def run_retrained(cfg: Config, fault=None, log: Callable = say, model=None) -> dict:
     "`retrain=all`: the meta run, then θ retrained on every image at its φ (see above); the retrained run's results, with both stages'."
     import copy
     fresh = copy.deepcopy(model)   # a given model: the second stage starts from the same untrained θ
@@ -598,7 +598,7 @@ def load_run(folder, device=None, tte: Optional[bool] = None,
     return b
 
 # %% ../nbs/75_run.ipynb #469e792c
-def test_run(folder, train: bool = False, tte: Optional[bool] = None, log: Callable = print,
+def test_run(folder, train: bool = False, tte: Optional[bool] = None, log: Callable = say,
              root=None, # the data's folder where it moved (default: the one the run recorded)
              model=None) -> dict: # the base model of a run of a model you brought
     "Metrics of a finished run on its test set (or its training set with the test transform)."

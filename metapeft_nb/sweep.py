@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv, itertools, json, os, re, shutil, signal, subprocess, sys, time
 from pathlib import Path
 from typing import Callable, Optional
-from .io import (ConfigError, FolderError, FormatError, RunError, FolderLock, LockError, open_nofollow, check_name,
+from .io import (say, ConfigError, FolderError, FormatError, RunError, FolderLock, LockError, open_nofollow, check_name,
                             atomic_write_json, atomic_write_text, read_yaml, read_json, own_dir)
 from .config import nearest
 
@@ -163,7 +163,7 @@ def _alive(pid) -> bool:
     except (ProcessLookupError, ValueError, TypeError): return False
     except PermissionError: return True
 
-def end_leftover(folder: Path, log: Callable = print, wait_s: float = 30):
+def end_leftover(folder: Path, log: Callable = say, wait_s: float = 30):
     "End what an earlier sweep left running of this point (its papermill process group), then wait for its run's lock."
     st = _status(folder); pid = st.get('pid')
     if st.get('status') == 'running' and pid and _alive(pid):
@@ -285,7 +285,7 @@ def _cluster(spec, todo, out_dir, known, log):
 
 def run_sweep(spec, # a sweep dict, or the path of its YAML file
               parallel: Optional[int] = None, # points at a time, locally (default: the spec's, else 1)
-              log: Callable = print) -> list:
+              log: Callable = say) -> list:
     "Run every point of the sweep that is not done; return the collected table (see `collect`)."
     spec = check_sweep(dict(spec)) if isinstance(spec, dict) else load_sweep(spec)
     out_dir, known = Path(spec['out_dir']), notebook_parameters(spec['notebook'])

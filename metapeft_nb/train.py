@@ -10,7 +10,7 @@ from typing import Callable, Optional
 import numpy as np
 import torch, torch.nn as nn
 from fastcore.basics import patch
-from .io import InputError, ConfigError, FormatError, RunError, save_verified, load_verified, load_torch, torch_bytes, own_dir, writing
+from .io import progress_bar, InputError, ConfigError, FormatError, RunError, save_verified, load_verified, load_torch, torch_bytes, own_dir, writing
 from .optim import PeftOptimizer
 from .meta.horizon import Replay, Tangents
 from .meta.learner import MetaLearner
@@ -283,8 +283,7 @@ def fit(tr: Trainer) -> list:
     tr._open_writer()
     bar = None
     if tr.progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=tr.epochs * tr.steps_per_epoch, initial=tr.step, desc='train', dynamic_ncols=True)
+        bar = progress_bar(total=tr.epochs * tr.steps_per_epoch, initial=tr.step, desc='train', dynamic_ncols=True)
     tr.train_model.train()
     ctx = deterministic() if (tr.is_deterministic and tr.device.type == 'cpu') else contextlib.nullcontext()
     try:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_widgets.ipynb #3dc53f8b
 from __future__ import annotations
-import html, io, os
+import base64, html, io, os
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Sequence
@@ -131,10 +131,17 @@ def update(self: LongTailExplorer):
     self.message = describe_longtail(self.result)
     self.info.value, self.image.value = html.escape(self.message), figure_png(self.result['figure'])
 
+def _static_png(w) -> bytes:
+    "The first picture a widget tree shows (PNG bytes; empty when it shows none)."
+    if type(w).__name__ == 'Image' and w.value: return bytes(w.value)
+    return next((p for p in map(_static_png, getattr(w, 'children', ())) if p), b'')
+
 def _display(self):
-    "Show the explorer's widget (the three explorers share this)."
+    "Show the explorer's widget (the three explorers share this), its picture beside it for a viewer without a kernel."
     from IPython.display import display
-    display(self.widget)
+    bundle = {**self.widget._repr_mimebundle_(), 'text/plain': f'{type(self).__name__}: a live widget (it needs a running kernel)'}
+    if png := _static_png(self.widget): bundle['image/png'] = base64.b64encode(png).decode()
+    display(bundle, raw=True)
 
 LongTailExplorer._ipython_display_ = _display
 

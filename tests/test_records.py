@@ -51,10 +51,23 @@ def test_record_keeps_its_run_identity(r, o):
     cfg = get_config(r['dataset'], 'vit_tiny_c10', r['method'], o)
     assert Path(r['run']).name.endswith('_' + config_hash(cfg)), (r['run'], config_hash(cfg))
 
+# what each committed sweep file is meant to run, checked on every point's resolved configuration (and its preset's)
+_PRESET_EPOCHS = lambda cfg, preset: cfg.num_epochs == preset.num_epochs
+INTENDED = {'smoke.yaml': lambda cfg, preset: (cfg.num_epochs, cfg.meta_count, cfg.meta_mode, cfg.use_meta) == (1, 8, 'first_order', True),
+            'parity_clip_vit_b16.yaml': _PRESET_EPOCHS, 'parity_in21k_vit_b16.yaml': _PRESET_EPOCHS}
+
 @pytest.mark.parametrize('f', sorted((ROOT / 'nbs' / 'experiments' / 'sweeps').glob('*.yaml')), ids=lambda f: f.name)
 def test_sweep_file_resolves(f):
-    "Every point of every committed sweep file resolves to a configuration (the meta modes that learn no learning rate among them)."
+    "Every point of every committed sweep file resolves, as train.ipynb resolves it (`point_config`), to the configuration it is meant to run."
     from metapeft_nb.sweep import load_sweep, expand_grid, notebook_parameters, point_error
+    from metapeft_nb.config import point_config
     spec = load_sweep(f)
     known = notebook_parameters(spec['notebook'])
-    for point in expand_grid(spec): assert point_error(point['params'], known) is None, (point, point_error(point['params'], known))
+    assert f.name in INTENDED, f'{f.name}: say in INTENDED what its points are meant to run'
+    for point in expand_grid(spec):
+        params = point['params']
+        assert point_error(params, known) is None, (point, point_error(params, known))
+        cfg = point_config(**{k: v for k, v in params.items() if k != 'out_dir'})
+        preset = get_config(params['dataset'], params['model'], params.get('tuner', 'default'), {'use_meta': cfg.use_meta})
+        assert INTENDED[f.name](cfg, preset), (f.name, params, cfg.num_epochs, preset.num_epochs)
+        for k, v in parse_opts(params.get('opts') or {}).items(): assert getattr(cfg, k) == v, (f.name, params, k)
