@@ -1,6 +1,6 @@
 """Check the built docs site in `_docs/` (run by scripts/docs.sh after the build; exit status 1 on any failure).
 
-    .venv/bin/python scripts/check_docs.py [--require-outputs]
+    .venv/bin/python scripts/check_docs.py [--require-outputs] [--site DIR] [--nbs DIR]
 
 Checks:
 1. every notebook (nbs/**/*.ipynb, no path part starting with `_` or `.`) has its page (nbdev's page name);
@@ -10,7 +10,10 @@ Checks:
    when there was a fresh one) is an <img> on its page (matched by content hash);
 4. no page holds a leaked directive (a line starting with `#|` in code, or `#|` in text outside inline code), a
    `show_doc(` call, a quarto `{target=...}` attribute, an `In [ ]:` prompt, the raw YAML frontmatter, or a
-   <script>/<link rel=stylesheet> (or CSS `@import`/`url()`) loaded over http(s);
+   <script>/<link rel=stylesheet> (or CSS `@import`/`url()`) loaded over http(s); no output block over 40 lines or
+   4,000 characters unless collapsed (<details>), no printed pipe table (3 lines starting with `|` in an output), no
+   wall of progress bars (3 tqdm lines in an output), no page text with a temporary or build-machine path (`/tmp/`,
+   `/root/`, `site-packages`), a warning (`Warning:`, `FutureWarning`) or a widget's repr (`VBox(children=`);
 5. the home page (from nbs/index.ipynb) links every chapter page (the notebooks directly in nbs/);
 6. internal links resolve (file and, for `#anchor`, the id); pages with math load the local MathJax;
    the options page lists every `Config` option and the `metapeft` usage.
@@ -30,7 +33,8 @@ class Page(HTMLParser):
     def __init__(self, text):
         super().__init__(convert_charrefs=True)
         self.ids, self.links, self.imgs, self.syms, self.scripts, self.styles = set(), [], [], [], [], []
-        self.pre, self.code_text, self.text, self.stack = [], [], [], []
+        self.pre, self.code_text, self.text, self.stack, self.cls = [], [], [], [], []
+        self.outputs = []                      # [text, collapsed]: the output blocks (a <pre> inside an .nb-out element)
         self.feed(text)
         self.full_text = ''.join(self.text)
 
@@ -42,16 +46,20 @@ class Page(HTMLParser):
         if a.get('data-sym'): self.syms.append(a['data-sym'])
         if tag == 'script': self.scripts.append(a.get('src') or '')
         if tag == 'link' and 'stylesheet' in (a.get('rel') or '').split(): self.styles.append(a.get('href') or '')
-        if tag not in ('img', 'br', 'hr', 'meta', 'link', 'input'): self.stack.append(tag)
-        if tag == 'pre': self.pre.append('')
+        if tag not in ('img', 'br', 'hr', 'meta', 'link', 'input'): self.stack.append(tag); self.cls.append((a.get('class') or '').split())
+        if tag == 'pre':
+            self.pre.append('')
+            if any('nb-out' in c for c in self.cls): self.outputs.append(['', 'details' in self.stack])
 
     def handle_endtag(self, tag):
         if tag in self.stack:
-            while self.stack and self.stack.pop() != tag: pass
+            while self.stack and (self.cls.pop(), self.stack.pop())[1] != tag: pass
 
     def handle_data(self, data):
         if 'script' in self.stack or 'style' in self.stack: return
-        if 'pre' in self.stack: self.pre[-1] += data
+        if 'pre' in self.stack:
+            self.pre[-1] += data
+            if self.outputs and any('nb-out' in c for c in self.cls): self.outputs[-1][0] += data
         elif 'code' in self.stack: self.code_text.append(data)
         else: self.text.append(data)
 
@@ -95,14 +103,34 @@ def figures(nb: dict):
     return out
 
 
+LEAKS = ('/tmp/', '/root/', 'site-packages', 'Warning:', 'FutureWarning', 'VBox(children=', 'HBox(children=')
+_BAR = re.compile(r'\d+%\|.*\|\s*\d+/\d+')                # a tqdm progress bar line
+
+
+def clean_output_defects(pg: Page, everything: str) -> list:
+    "(what, example) for each defect a reader should not see: a long output not collapsed, a printed pipe table, a progress-bar wall, a leak."
+    out = []
+    for text, collapsed in pg.outputs:
+        lines = text.splitlines()
+        if not collapsed and (len(lines) > 40 or len(text) > 4000): out.append((f'an output of {len(lines)} lines / {len(text)} characters not collapsed', lines[0]))
+        for i in range(len(lines) - 2):
+            if all(l.lstrip().startswith('|') for l in lines[i:i + 3]): out.append(('a printed pipe table, not rendered as a table', lines[i])); break
+        bars = [l for l in re.split(r'[\r\n]', text) if _BAR.search(l)]
+        if len(bars) >= 3: out.append((f'a wall of {len(bars)} progress-bar lines', bars[0]))
+    out += [(f'page text with {bad!r}', everything[max(0, everything.index(bad) - 40):everything.index(bad) + 40]) for bad in LEAKS if bad in everything]
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description='Check the built docs site.')
     ap.add_argument('--require-outputs', action='store_true', help='fail when a notebook was rendered without outputs')
+    ap.add_argument('--site', type=Path, help="the built site to check (default: settings.ini's doc_path)")
+    ap.add_argument('--nbs', type=Path, help="the notebooks it was built from (default: settings.ini's nbs_path)")
     a = ap.parse_args(argv)
     from nbdev.config import get_config
     from nbexec import is_fresh, notebooks as test_notebooks
     cfg = get_config(path=ROOT)
-    nbs, docs = cfg.nbs_path, ROOT / cfg.doc_path.name
+    nbs, docs = a.nbs or cfg.nbs_path, a.site or ROOT / cfg.doc_path.name
     fails, warns = [], []
     def fail(m): fails.append(m)
     if not docs.is_dir(): print(f'check_docs: {docs} does not exist: build it first (bash scripts/docs.sh)'); return 1
@@ -192,6 +220,7 @@ def main(argv=None):
             if remote.match(s): fail(f'{k}: stylesheet "{s}" loads from the web')
         if re.search(r'@import\s+url\(\s*["\']?(https?:)?//|<link[^>]+rel="?(preconnect|preload)[^>]+href="?(https?:)?//', raw, re.I):
             fail(f'{k}: loads a remote font or stylesheet')
+        for what, bad in clean_output_defects(pg, everything): fail(f'{k}: {what}: {bad[:100]!r}')
     for css in docs.rglob('*.css'):
         t = css.read_text(encoding='utf-8', errors='replace')
         if re.search(r'@import\s+(url\()?\s*["\']?(https?:)?//', t): fail(f'{css.relative_to(docs)}: @import from the web')

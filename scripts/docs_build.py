@@ -402,14 +402,32 @@ def _image_file(data: str, ext: str, page_dir: Path, page_stem: str) -> str:
     return f'{page_stem}_files/{sha}.{ext}'
 
 
+_TMP = re.compile(r'/tmp/[\w.-]+')                    # tempfile.mkdtemp() folders of the examples, shown as scratch/
+_WIDGET_NOTE = ('<div class="nb-out nb-widget" markdown="1">\n*A live widget: it needs a running kernel, so open this notebook in '
+                'Jupyter to use it.{}*\n</div>')
+
+
+def _text_out(txt: str, info: str) -> list:
+    "Printed text -> Markdown: its Markdown tables rendered (the package's `io.split_tables`), the rest fenced, collapsed past 40 lines or 4,000 characters."
+    from metapeft_nb.io import split_tables
+    parts = []
+    txt = re.sub(r'[^\n]*\r(?!\n)', '', _TMP.sub('scratch', _ANSI.sub('', txt)))   # a progress bar's updates: its last state
+    for table, body in split_tables(txt):
+        n = body.strip('\n').count('\n') + 1
+        if table: parts.append(f'<div class="nb-out nb-table" markdown="1">\n\n{body}\n\n</div>')
+        elif body.strip() and (n > 40 or len(body) > 4000):
+            parts.append(f'<details class="nb-long" markdown="1">\n<summary>output ({n} lines)</summary>\n\n{_fence(body.strip(chr(10)), info)}\n\n</details>')
+        elif body.strip(): parts.append(_fence(body.strip('\n'), info))
+    return parts
+
+
 def _outputs(cell, opts, page_dir, page_stem, default_module, cfg=None, explicit=()):
     parts, stream = [], None
     def flush():
         nonlocal stream
         if stream:
             name, txt = stream
-            txt = _ANSI.sub('', txt)
-            if txt.strip(): parts.append(_fence(txt, '{.text .nb-out' + (' .nb-stderr' if name == 'stderr' else '') + '}'))
+            parts.extend(_text_out(txt, '{.text .nb-out' + (' .nb-stderr' if name == 'stderr' else '') + '}'))
         stream = None
     asis = opts.get('output') == 'asis'
     for o in cell.get('outputs', []):
@@ -420,9 +438,12 @@ def _outputs(cell, opts, page_dir, page_stem, default_module, cfg=None, explicit
             continue
         flush()
         if ot == 'error':
-            parts.append(_fence(_ANSI.sub('', '\n'.join(o.get('traceback', [])) or f"{o.get('ename')}: {o.get('evalue')}"), '{.text .nb-out .nb-error}'))
+            parts.extend(_text_out('\n'.join(o.get('traceback', [])) or f"{o.get('ename')}: {o.get('evalue')}", '{.text .nb-out .nb-error}'))
             continue
         data, meta = o.get('data', {}), o.get('metadata', {})
+        if 'application/vnd.jupyter.widget-view+json' in data:         # a widget: the note, and its static figure where it gave one
+            parts.append(_WIDGET_NOTE.format(' Below: the figure it showed when this page was built.' if 'image/png' in data else ''))
+            data = {k: v for k, v in data.items() if k == 'image/png'}
         if 'text/markdown' in data and (asis or _is_show_doc(cell)):
             t = _text(data['text/markdown'])
             parts.append(show_doc_entry(t, default_module, cfg, explicit) if _is_show_doc(cell) else t)
@@ -435,13 +456,12 @@ def _outputs(cell, opts, page_dir, page_stem, default_module, cfg=None, explicit
             f = _image_file(_text(data['image/svg+xml']), 'svg', page_dir, page_stem)
             parts.append(f'![figure]({f}){{ .nb-img }}')
         elif 'text/html' in data:
-            parts.append(f'<div class="nb-out nb-html">\n{_text(data["text/html"]).strip()}\n</div>')
+            parts.append(f'<div class="nb-out nb-html">\n{_TMP.sub("scratch", _text(data["text/html"])).strip()}\n</div>')
         elif 'text/markdown' in data:
-            parts.append(_text(data['text/markdown']))
+            parts.append(_TMP.sub('scratch', _text(data['text/markdown'])))
         elif 'text/latex' in data:
             parts.append(_text(data['text/latex']))
-        elif 'text/plain' in data:
-            parts.append(_fence(_ANSI.sub('', _text(data['text/plain'])), '{.text .nb-out}'))
+        elif 'text/plain' in data: parts.extend(_text_out(_text(data['text/plain']), '{.text .nb-out}'))
     flush()
     return parts
 
@@ -588,7 +608,7 @@ def _nav_from_sidebar(pages: Pages):
             return {pages.meta[md]['title']: md} if md else None
         if isinstance(x, dict) and 'contents' in x:
             sect = str(x.get('section', '')).replace('_', ' ').strip().capitalize() or 'Pages'
-            items = [e for e in (entry(y) for y in x['contents']) if e]
+            items = [e for e in (entry(y) for y in ([x['href']] if 'href' in x else []) + x['contents']) if e]   # its index page first
             return {sect: items} if items else None
         return None
     top = [e for e in (entry(x) for x in sb) if e]
@@ -628,6 +648,7 @@ _CSS = """
 .md-typeset .nb-out pre > code { background: transparent; }
 .md-typeset .nb-stderr pre, .md-typeset .nb-error pre { border-left-color: #e57373; }
 .md-typeset .nb-html { overflow-x: auto; }
+.md-typeset .nb-table table:not([class]) th, .md-typeset .nb-table table:not([class]) td { padding: .3em .9em; }
 .md-typeset .opts td:first-child { white-space: nowrap; }
 .md-typeset .opts td:nth-child(2) { min-width: 9em; }
 .md-typeset img.nb-img { display: block; max-width: 100%; height: auto; }

@@ -17,6 +17,7 @@ the notebook is not executed (`skip_exec`), a stale copy is removed.
 Command line (what `scripts/docs.sh --exec` runs when no test run left copies):
 
     .venv/bin/python scripts/nbexec.py [NOTEBOOK ...]    # default: every notebook the tests run
+    .venv/bin/python scripts/nbexec.py --stale [--list]  # only those without a current copy (--list: name them, run nothing)
 """
 import hashlib, json, os, sys, time
 from pathlib import Path
@@ -41,7 +42,7 @@ def is_fresh(executed: Path, source: Path) -> bool:
     return meta.get('ok') is True and meta.get('fingerprint') == fingerprint(source)
 
 
-def _save(executed_nb, fn: Path, dest: Path, flags):
+def _save(executed_nb, fn: Path, dest: Path, flags, secs=None):
     "Copy the outputs of `executed_nb` (an execnb notebook, cells matched by id) onto `fn` as on disk; write to `dest`."
     nb = json.loads(Path(fn).read_text(encoding='utf-8'))
     by_id = {c.get('id'): c for c in executed_nb.cells if c.get('cell_type') == 'code' and c.get('id')}
@@ -53,7 +54,8 @@ def _save(executed_nb, fn: Path, dest: Path, flags):
         c['outputs'] = json.loads(json.dumps(outs))       # execnb's AttrDicts -> plain JSON
         if outs: n += 1
     nb['metadata']['metapeft_exec'] = dict(ok=True, fingerprint=fingerprint(nb), skip_flags=sorted(flags),
-                                           cells_with_outputs=n, saved=time.strftime('%Y-%m-%dT%H:%M:%S'))
+                                           cells_with_outputs=n, saved=time.strftime('%Y-%m-%dT%H:%M:%S'),
+                                           seconds=None if secs is None else round(secs, 1))
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix('.tmp')
     tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n', encoding='utf-8')
@@ -77,7 +79,7 @@ def run_and_save(fn, skip_flags=None, force_flags=None, do_print=False, showerr=
         skipped = nb is None or str2bool(getattr(nb, 'frontmatter_', {}).get('skip_exec', False))
         if ok and not skipped:
             flags = set(skip_flags or []) - set(force_flags or [])
-            _save(nb, fn, save_to, flags)
+            _save(nb, fn, save_to, flags, secs)
         elif save_to.exists(): save_to.unlink()
     return ok, secs
 
@@ -99,10 +101,20 @@ def _skip_flags():
     return [f for f in get_config().tst_flags.split() if f not in run]
 
 
+def stale(paths=None) -> list:
+    "The notebooks (default: those the tests run) without a current executed copy under _exec/."
+    return [p for p in (paths or notebooks()) if not is_fresh(EXEC_DIR / p.relative_to(NBS), p)]
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     os.chdir(ROOT)
-    paths = [Path(a).resolve() for a in argv] or notebooks()
+    only_stale, just_list = '--stale' in argv, '--list' in argv
+    paths = [Path(a).resolve() for a in argv if not a.startswith('--')] or notebooks()
+    if only_stale: paths = stale(paths)
+    if just_list:
+        for p in paths: print(p.relative_to(NBS))
+        return 0
     flags, failed, t0 = _skip_flags(), [], time.time()
     for p in paths:
         rel = p.relative_to(NBS)

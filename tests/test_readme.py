@@ -57,6 +57,7 @@ def test_readme_command(command, scratch):
         cwd = ROOT
     else: cwd = scratch
     env = {**os.environ, 'PATH': f'{BIN}{os.pathsep}{os.environ["PATH"]}', 'VIRTUAL_ENV': str(BIN.parent)}
+    env.pop('IN_TEST', None)           # nbdev's test flag, left by the notebook tests: a user's shell has none
     r = subprocess.run(['bash', '-c', command], cwd=cwd, env=env, capture_output=True, text=True, timeout=1500)
     status, says = next((v for k, v in EXPECTED.items() if k in command), (0, None))
     assert r.returncode == status, f'{command}\nexit {r.returncode}\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}'
@@ -64,6 +65,13 @@ def test_readme_command(command, scratch):
         lines = r.stderr.strip().splitlines()
         assert lines and lines[-1].startswith(says) and sum(l.startswith('metapeft: error') for l in lines) == 1, r.stderr
     if command.startswith('metapeft'): assert 'Traceback' not in r.stderr, r.stderr
+    if command.startswith('papermill nbs/experiments/train.ipynb'):   # what the README says its output shows
+        import json
+        sys.path.insert(0, str(ROOT / 'tests'))
+        from test_papermill import shown
+        out = shown(json.loads((cwd / command.split()[2]).read_text()))
+        assert ' meta steps)' in out['markdown'] and out['figures'] >= 1, out
+        assert out['markdown'].count('| accuracy |') == 1 and '| accuracy |' not in out['printed'], out
     if command == 'bash scripts/docs.sh' and _all_executed():   # after the notebook tests: every page must show its outputs
         c = subprocess.run([sys.executable, 'scripts/check_docs.py', '--require-outputs'], cwd=ROOT, capture_output=True, text=True)
         assert c.returncode == 0, c.stdout[-3000:] + c.stderr[-2000:]
@@ -110,3 +118,36 @@ def test_readme_numbers_come_from_the_record():
         assert f"linear probe {n['defaults over the probe']} points" in flat, (where, n)
         assert f"the defaults {n['meta over the defaults']}" in flat, (where, n)
     assert n['seeds'] == 5
+
+def _meta_cost() -> dict:
+    "The meta-cost page's committed table (its stored output): {step: median time in plain steps, as printed}."
+    import json
+    nb = json.loads((ROOT / 'nbs' / 'benchmarks' / 'meta_cost.ipynb').read_text())
+    text = next(''.join(o['text']) for c in nb['cells'] for o in c.get('outputs', [])
+                if o.get('output_type') == 'stream' and '| step | time / plain step |' in ''.join(o.get('text', '')))
+    return {r.split('|')[1].strip(): r.split('|')[2].split()[0] for r in text.splitlines() if r.startswith('| ') and 'K=' in r}
+
+def _record(path, key, fmt='{:.2f}'):
+    import json
+    return lambda: fmt.format(json.loads((ROOT / path).read_text())[key])
+
+# the README's measured numbers and where each comes from: (README phrase, its number's place as {}, record, reader)
+RUN_MANY = 'nbs/benchmarks/results/run_many_cpu_timm_vit_tiny_test_b{}.json'
+README_NUMBERS = [
+    ('a first-order meta step costs {} plain steps', 'nbs/benchmarks/meta_cost.ipynb', lambda: _meta_cost()['first_order K=1']),
+    ('an unrolled K = 1 one {}, K = 2', 'nbs/benchmarks/meta_cost.ipynb', lambda: _meta_cost()['unrolled K=1']),
+    ('K = 2 {}, and implicit', 'nbs/benchmarks/meta_cost.ipynb', lambda: _meta_cost()['unrolled K=2']),
+    ('implicit K = 1 with a fixed Neumann α {} (', 'nbs/benchmarks/meta_cost.ipynb', lambda: _meta_cost()['implicit K=1']),
+    ('a stack of 4 tiny arms is {}× the throughput', RUN_MANY.format(4), _record(RUN_MANY.format(4), 'speed_up')),
+    ('({}× at batch 128)', RUN_MANY.format(128), _record(RUN_MANY.format(128), 'speed_up')),
+    ('**{} %** on the CIFAR-10 test set', 'metapeft_nb/assets/vit_tiny_c10.json', _record('metapeft_nb/assets/vit_tiny_c10.json', 'test_accuracy')),
+    ('linear probe {} points', 'metapeft_nb/assets/embedded_record.json', lambda: _embedded_numbers()['defaults over the probe']),
+    ('over the defaults {}', 'metapeft_nb/assets/embedded_record.json', lambda: _embedded_numbers()['meta over the defaults']),
+]
+
+@pytest.mark.parametrize('phrase,record,number', README_NUMBERS, ids=[p for p, *_ in README_NUMBERS])
+def test_readme_number_is_its_records(phrase, record, number):
+    "Each measured number the README quotes is the one in its record (phrase, record file, reader: README_NUMBERS)."
+    assert (ROOT / record).exists(), record
+    flat = ' '.join((ROOT / 'README.md').read_text().split())
+    assert phrase.format(number()) in flat, (phrase.format(number()), record)

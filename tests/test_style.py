@@ -14,9 +14,10 @@ def test_imports_in_cells_of_their_own():
     assert not bad, 'move these imports into a cell of their own (python scripts/split_imports.py --write NB):\n' + '\n'.join(bad)
 
 def test_no_unused_imports_or_locals():
-    "Pyflakes' rules through ruff (a dev requirement) on the package, the scripts and the tests: no unused import (F401), shadowed (F811) or undefined name (F821), unused local (F841)."
-    import subprocess
-    r = subprocess.run([sys.executable, '-m', 'ruff', 'check', '--select', 'F401,F811,F821,F841', '--output-format', 'concise', '--no-cache',
+    "Ruff (a dev requirement) with the rules pyproject.toml selects, on the package, the scripts and the tests: no unused import (F401) or local (F841), no shadowed (F811) or undefined name (F821, F822, F823), no syntax error (E9)."
+    import subprocess, tomllib
+    assert {'F401', 'F841', 'F821', 'F822', 'F823', 'E9'} <= set(tomllib.loads((ROOT / 'pyproject.toml').read_text())['tool']['ruff']['lint']['select'])
+    r = subprocess.run([sys.executable, '-m', 'ruff', 'check', '--output-format', 'concise', '--no-cache',
                         'metapeft_nb', 'scripts', 'tests'], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, ('the package\'s modules are generated: fix these in their notebooks (nbs/), then nbdev_export; '
                                'a deliberate re-export takes `# noqa: F401 (why)`\n' + r.stdout + r.stderr)
