@@ -25,9 +25,9 @@ from .plots import (plot_class_counts, plot_slot_map, slot_grid, results_figures
 
 # %% auto #0
 __all__ = ['RESULTS_FILE', 'CONFUSION_FILE', 'FIGURES_DIR', 'TABLE_COLUMNS', 'one_line', 'figure_png', 'longtail_summary',
-           'describe_longtail', 'LongTailExplorer', 'tuner_kind', 'tuner_defaults', 'budget_config', 'slot_params',
-           'plot_budget', 'budget', 'describe_budget', 'BudgetExplorer', 'find_runs', 'run_row', 'runs_table',
-           'format_table', 'run_figures', 'saved_figures', 'RunExplorer']
+           'data_here', 'describe_longtail', 'LongTailExplorer', 'tuner_kind', 'tuner_defaults', 'budget_config',
+           'slot_params', 'plot_budget', 'budget', 'describe_budget', 'BudgetExplorer', 'find_runs', 'run_row',
+           'runs_table', 'format_table', 'run_figures', 'saved_figures', 'RunExplorer']
 
 # %% ../nbs/90_widgets.ipynb #4e4ca4c2
 def one_line(e: BaseException) -> str:
@@ -48,20 +48,21 @@ def _widgets(what: str):
     return ipywidgets
 
 # %% ../nbs/90_widgets.ipynb #5179c612
-def _data_config(dataset, imb_ratio=None, n_max=None) -> Config:
-    "The data preset's (or the given) Config with the imbalance ratio and largest class count replaced when given."
+def _data_config(dataset, imb_ratio=None, n_max=None, root=None) -> Config:
+    "The data preset's (or the given) Config with the imbalance ratio, largest class count and data root replaced when given."
     cfg = get_config(dataset) if isinstance(dataset, str) else dataset
     over = {k: v for k, v in (('imb_ratio', None if imb_ratio is None else float(imb_ratio)),
-                              ('imb_n_max', None if n_max is None else int(n_max))) if v is not None}
+                              ('imb_n_max', None if n_max is None else int(n_max)), ('root', root or None)) if v is not None}
     return replace(cfg, **over) if over else cfg
 
 def longtail_summary(dataset='digits_lt', # a data preset name (`list_presets('data')`) or a Config
                      imb_ratio: Optional[float] = None, # imbalance ratio n_max / n_min (None: the preset's)
                      n_max: Optional[int] = None, # images of the largest class (None: the preset's / the data set's)
                      figure: bool = True, # draw the class-count profile
+                     root: Optional[str] = None, # the data's folder (None: the preset's; `image_folder` needs one)
                     ) -> dict:
     "The training split's class counts, many / medium / few groups and their sizes, and the profile figure."
-    cfg = _data_config(dataset, imb_ratio, n_max)
+    cfg = _data_config(dataset, imb_ratio, n_max, root)
     train = build_dataset(cfg, 'train', labels_only=True)
     c = train.class_counts
     ref = cfg.imb_n_max
@@ -74,6 +75,11 @@ def longtail_summary(dataset='digits_lt', # a data preset name (`list_presets('d
                 imbalance=float(c.max() / c.min()) if c.min() > 0 else None, groups=groups,
                 sizes={g: len(groups[g]) for g in GROUPS}, images={g: int(c[groups[g]].sum()) for g in GROUPS},
                 thresholds=thr, figure=fig)
+
+def data_here(dataset: str) -> bool:
+    "Whether a data preset's training labels can be read on this machine (its data is present where the preset looks)."
+    try: build_dataset(get_config(dataset), 'train', labels_only=True); return True
+    except (MetapeftError, OSError): return False
 
 # %% ../nbs/90_widgets.ipynb #533710c9
 def describe_longtail(s: dict # from `longtail_summary`
@@ -91,16 +97,19 @@ class LongTailExplorer:
     "A data preset and an imbalance ratio → the class-count profile and the many / medium / few group sizes."
     def __init__(self, dataset: str = 'digits_lt', # the preset shown first
                  imb_ratio: Optional[float] = None, # the ratio shown first (None: the preset's, 10 for a balanced one)
-                 presets: Optional[Sequence[str]] = None, # the choices (default: every data preset)
+                 presets: Optional[Sequence[str]] = None, # the choices (default: the data presets whose data is here, and image_folder)
                  max_ratio: float = 1000.0): # the slider's upper end
         W = _widgets('LongTailExplorer')
         self.result, self.message = None, ''
-        self.dataset = W.Dropdown(options=list(presets or list_presets('data')), value=dataset, description='data')
+        here = [p for p in list_presets('data') if p == dataset or p == 'image_folder' or data_here(p)]
+        self.dataset = W.Dropdown(options=list(presets or here), value=dataset, description='data')
+        self.root = W.Text(value='', placeholder="the preset's", description='root', continuous_update=False)
         self.imb_ratio = W.FloatLogSlider(value=imb_ratio or self._preset_ratio(dataset), base=10, min=0, max=float(np.log10(max_ratio)),
                                           step=0.01, description='imbalance', continuous_update=False, readout_format='.3g')
         self.info, self.image = W.HTML(), W.Image(format='png', layout=W.Layout(max_width='100%'))
-        self.widget = W.VBox([W.HBox([self.dataset, self.imb_ratio]), self.info, self.image])
+        self.widget = W.VBox([W.HBox([self.dataset, self.imb_ratio, self.root]), self.info, self.image])
         self.dataset.observe(self._on_dataset, 'value'); self.imb_ratio.observe(lambda _: self.update(), 'value')
+        self.root.observe(lambda _: self.update(), 'value')
         self.update()
 
     @staticmethod
@@ -111,8 +120,8 @@ class LongTailExplorer:
 # %% ../nbs/90_widgets.ipynb #797c7613
 @patch
 def values(self: LongTailExplorer) -> dict:
-    "What is shown: the preset and the imbalance ratio (the arguments of `longtail_summary`)."
-    return dict(dataset=self.dataset.value, imb_ratio=float(self.imb_ratio.value))
+    "What is shown: the preset, the imbalance ratio and a data root where one is given (the arguments of `longtail_summary`)."
+    return dict(dataset=self.dataset.value, imb_ratio=float(self.imb_ratio.value), **({'root': self.root.value} if self.root.value else {}))
 
 @patch
 def _on_dataset(self: LongTailExplorer, change):
