@@ -151,3 +151,34 @@ def test_readme_number_is_its_records(phrase, record, number):
     assert (ROOT / record).exists(), record
     flat = ' '.join((ROOT / 'README.md').read_text().split())
     assert phrase.format(number()) in flat, (phrase.format(number()), record)
+
+BENCH = ROOT / 'nbs' / 'experiments' / 'results' / 'benchmark_full'
+BENCH_ROWS = {'meta (unrolled), on `main` − defaults on `main`': ('meta_unrolled@main', 'default@main'),
+              'meta read-out retrained on all − defaults on all': ('frozen_unrolled@full', 'default@full'),
+              'grid winner retrained on all − defaults on all': ('grid@full', 'default@full')}
+BENCH_COLUMNS = {'digits': 'digits_lt', 'Fashion': 'fashion_mnist_lt', 'LoRA': 'lora', 'AdaptFormer': 'adaptformer', 'FLoRA': 'flora'}
+
+def _bench_delta(dataset: str, method: str, arm: str, twin: str) -> str:
+    "The paired difference in overall accuracy, mean ± std over the seeds whose records are all there, as the benchmark notebook prints it."
+    import json, statistics
+    acc = lambda p: json.loads(p.read_text())['test']['accuracy']
+    deltas = []
+    for sd in sorted((BENCH / dataset / method).glob('seed*')):
+        if not (BENCH / dataset / 'linear_probe' / sd.name).is_dir(): continue          # the notebook's tables need the probe's seed too
+        a = sd / f'{arm}.json'
+        if arm == 'grid@full' and not a.exists(): a = sd / f'{twin}.json'             # the default point won: its retrained twin is the defaults'
+        if a.exists() and (sd / f'{twin}.json').exists(): deltas.append(acc(a) - acc(sd / f'{twin}.json'))
+    return f'{statistics.mean(deltas):+.1f} ± {statistics.stdev(deltas):.1f}'
+
+def test_readme_benchmark_table_is_the_records():
+    "Every cell of the README's benchmark table is the paired difference its committed records give."
+    text = (ROOT / 'README.md').read_text()
+    head = next(l for l in text.splitlines() if l.strip().startswith('| | digits LoRA'))
+    cols = [tuple(BENCH_COLUMNS[w] for w in c.split()) for c in head.strip().strip('|').split('|')[1:]]
+    rows = [l.strip().strip('|').split('|') for l in text.splitlines() if l.strip().startswith('| ') and l.split('|')[1].strip() in BENCH_ROWS]
+    assert len(rows) == len(BENCH_ROWS) and len(cols) == 6, (rows, cols)
+    for label, *cells in rows:
+        arm, twin = BENCH_ROWS[label.strip()]
+        for (dataset, method), cell in zip(cols, cells):
+            want = _bench_delta(dataset, method, arm, twin)
+            assert cell.strip().strip('*').replace('−', '-') == want, (label.strip(), dataset, method, cell.strip(), want)
