@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional, Union, get_args, get_origin
 import yaml
-from .io import InputError, ConfigError, FormatError, read_yaml, yaml_load, check_name
+from .io import md_table, InputError, ConfigError, FormatError, read_yaml, yaml_load, check_name
 
 # %% auto #0
 __all__ = ['MetaMode', 'META_COUNT', 'BOOL_WORDS', 'VALIDATORS', 'FIELDS_', 'RULES', 'LR_MODES', 'SLOT_METHODS', 'LORA_TYPE',
@@ -198,12 +198,9 @@ def describe(keys=None) -> str:
     "A markdown table of the options (all, or `keys`), with the embedded default's value where it differs (`metapeft` with no preset)."
     try: emb = asdict(get_config())
     except NameError: emb = {}   # (in this chapter, before get_config is defined)
-    rows = ['| key | type | default | embedded default | description |', '| --- | --- | --- | --- | --- |']
-    for k, (tp, d, doc) in config_fields().items():
-        if keys is None or k in keys:
-            e = f'`{emb[k]!r}`' if k in emb and emb[k] != d else ''
-            rows.append(f'| `{k}` | {_type_name(tp)} | `{d!r}` | {e} | {doc} |')
-    return '\n'.join(rows)
+    rows = [[f'`{k}`', _type_name(tp), f'`{d!r}`', f'`{emb[k]!r}`' if k in emb and emb[k] != d else '', doc]
+            for k, (tp, d, doc) in config_fields().items() if keys is None or k in keys]
+    return md_table(['key', 'type', 'default', 'embedded default', 'description'], rows)
 
 # %% ../nbs/01_config.ipynb #2f9118ba
 def nearest(word, choices, n=5) -> list:
@@ -407,10 +404,8 @@ def check_rules(cfg, facts: Optional[dict] = None):
 
 def rules_table() -> str:
     "The rules as a markdown table: options, when checked, what the rule says."
-    rows = ['| options | checked | rule |', '| --- | --- | --- |']
-    rows += [f'| {", ".join(f"`{k}`" for k in r.keys)} | {"when a Config is made" if r.when == "config" else "when a run starts"} | {r.doc} |'
-             for r in RULES.values()]
-    return '\n'.join(rows)
+    return md_table(['options', 'checked', 'rule'], [[', '.join(f'`{k}`' for k in r.keys), 'when a Config is made' if r.when == 'config' else 'when a run starts', r.doc]
+                                                      for r in RULES.values()])
 
 def _check_fields(cfg):
     "Every field checked and converted (`check_value`), then the config rules; `backbone` defaults to `model`; the meta types and budget resolved."
@@ -638,7 +633,7 @@ def resolve_aliases(d: dict) -> dict:
 
 def aliases_table() -> str:
     "The aliases as a markdown table."
-    return '\n'.join(['| public name | read as |', '| --- | --- |'] + [f'| `{k}` | {doc} |' for k, (_, doc) in ALIASES.items()])
+    return md_table(['public name', 'read as'], [[f'`{k}`', doc] for k, (_, doc) in ALIASES.items()])
 
 # %% ../nbs/01_config.ipynb #d43902c7
 def parse_opts(opts) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import numpy as np
 import torch
-from .io import progress_bar
+from .io import md_table, progress_bar
 
 # %% auto #0
 __all__ = ['HEADLINE', 'per_class_accuracy', 'expected_calibration_error', 'compute_metrics', 'predict', 'compare_table',
@@ -95,10 +95,8 @@ def compare_table(cols: dict, keys=HEADLINE, ref=None) -> str:
     names, ms = list(cols), list(cols.values())
     r = names.index(ref) if ref is not None else 0
     delta = lambda m, k: '' if None in (m.get(k), ms[r].get(k)) else f' ({round(m[k] - ms[r][k], 2) + 0.0:+.2f})'
-    rows = ['| metric | ' + ' | '.join(names) + ' |', '| --- |' + ' ---: |' * len(names)]
-    rows += [f'| {k} | ' + ' | '.join(_cell(m, k) + (delta(m, k) if j != r else '') for j, m in enumerate(ms)) + ' |'
-             for k in keys if any(k in m for m in ms)]
-    return '\n'.join(rows)
+    rows = [[k] + [_cell(m, k) + (delta(m, k) if j != r else '') for j, m in enumerate(ms)] for k in keys if any(k in m for m in ms)]
+    return md_table(['metric'] + names, rows, 'l' + 'r' * len(names))
 
 def results_table(m: dict, keys=HEADLINE) -> str:
     "The headline metrics as a two-column markdown table ('—' for an empty group)."

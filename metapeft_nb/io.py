@@ -11,11 +11,11 @@ from typing import Callable, Optional, Union
 
 # %% auto #0
 __all__ = ['ERRORS', 'YAML_MAX_VALUES', 'MetapeftError', 'InputError', 'ConfigError', 'DataError', 'FormatError', 'FolderError',
-           'UsageError', 'RunError', 'WriteError', 'LockError', 'error_table', 'write_error', 'writing', 'atomic_write',
-           'atomic_write_text', 'atomic_write_json', 'torch_bytes', 'atomic_save', 'read_bytes', 'Yaml12Loader',
-           'yaml_load', 'read_yaml', 'read_json', 'load_torch', 'load_safetensors', 'checkpoint_files', 'save_verified',
-           'load_verified', 'open_nofollow', 'own_dir', 'check_name', 'FolderLock', 'split_tables', 'say',
-           'progress_bar']
+           'UsageError', 'RunError', 'WriteError', 'LockError', 'md_table', 'error_table', 'write_error', 'writing',
+           'atomic_write', 'atomic_write_text', 'atomic_write_json', 'torch_bytes', 'atomic_save', 'read_bytes',
+           'Yaml12Loader', 'yaml_load', 'read_yaml', 'read_json', 'load_torch', 'load_safetensors', 'checkpoint_files',
+           'save_verified', 'load_verified', 'open_nofollow', 'own_dir', 'check_name', 'FolderLock', 'split_tables',
+           'say', 'progress_bar']
 
 # %% ../nbs/00_io.ipynb #06ebea89
 class MetapeftError(Exception):
@@ -51,14 +51,19 @@ class WriteError(RunError):
 class LockError(RunError):
     "The folder is in use by another process."
 
+# %% ../nbs/00_io.ipynb #6ad5e8ce
+def md_table(header, rows, align: str = '') -> str:
+    "A Markdown pipe table: `header` names, `rows` of cells (`str` of each, `|` escaped); `align` 'l' / 'r' a column ('': all left)."
+    line = lambda cells: '| ' + ' | '.join(str(c).replace('|', '\\|') for c in cells) + ' |'
+    sep = '| ' + ' | '.join('---:' if a == 'r' else '---' for a in (align or 'l' * len(header))) + ' |'
+    return '\n'.join([line(header), sep] + [line(r) for r in rows])
+
 # %% ../nbs/00_io.ipynb #697a59a8
 ERRORS = (UsageError, ConfigError, DataError, FormatError, FolderError, WriteError, LockError)
 
 def error_table(extra=()) -> str:
     "The error types as a markdown table: name, exit status, meaning (`extra`: types defined in later layers)."
-    rows = ['| error | exit status | meaning |', '| --- | ---: | --- |']
-    for e in (*ERRORS, *extra): rows.append(f'| `{e.__name__}` | {e.exit_code} | {e.__doc__} |')
-    return '\n'.join(rows)
+    return md_table(['error', 'exit status', 'meaning'], [[f'`{e.__name__}`', e.exit_code, e.__doc__] for e in (*ERRORS, *extra)], 'lrl')
 
 # %% ../nbs/00_io.ipynb #896f9ea9
 _WHY = {errno.ENOSPC: 'no space left on the device', errno.EROFS: 'the file system is read-only',

@@ -12,6 +12,7 @@ from PIL import Image
 from safetensors.torch import save_file
 from timm.models.vision_transformer import VisionTransformer
 from fastcore.script import call_parse
+from .io import md_table
 from .backbones import VIT_TINY_C10_ARCH
 from .config import resolve_device
 from .io import InputError, atomic_save, load_torch
@@ -223,7 +224,8 @@ def write_model_card(state_path, # state.pt of a finished `pretrain`
                 file_mb=round(path.stat().st_size / 2**20, 2), command=command)
     (out / 'vit_tiny_c10.json').write_text(json.dumps(card, indent=1))
     shown = hist if len(hist) <= 20 else [h for i, h in enumerate(hist) if i % math.ceil(len(hist) / 15) == 0 or i == len(hist) - 1]
-    rows = '\n'.join(f"| {h['epoch']} | {h['minutes']:.1f} | {h['train_loss']:.3f} | {h['test_acc']:.2f} |" for h in shown)
+    table = md_table(['epoch', 'minutes', 'train loss', 'test accuracy %'],
+                     [[h['epoch'], f"{h['minutes']:.1f}", f"{h['train_loss']:.3f}", f"{h['test_acc']:.2f}"] for h in shown], 'rrrr')
     (out / 'MODEL_CARD.md').write_text(f"""# vit_tiny_c10
 
 A small ViT (timm `VisionTransformer`: {a['img_size']}x{a['img_size']} input, patch {a['patch_size']}, width {a['embed_dim']}, depth {a['depth']}, {a['num_heads']} heads,
@@ -240,9 +242,7 @@ smoothing {r['label_smoothing']:g}; batch {r['batch_size']}; {card['epochs']} ep
 
 **Accuracy against training time** (test accuracy after each epoch, float32 master weights during training):
 
-| epoch | minutes | train loss | test accuracy % |
-| ---: | ---: | ---: | ---: |
-{rows}
+{table}
 
 **Limits:** trained briefly on 32x32 natural images; features are far weaker than CLIP's or ImageNet-21k's.
 It exists so that parameter-efficient fine-tuning is measured on a backbone that has learned something,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv, itertools, json, os, re, shutil, signal, subprocess, sys, time
 from pathlib import Path
 from typing import Callable, Optional
-from .io import (say, ConfigError, FolderError, FormatError, RunError, FolderLock, LockError, open_nofollow, check_name,
+from .io import (md_table, say, ConfigError, FolderError, FormatError, RunError, FolderLock, LockError, open_nofollow, check_name,
                             atomic_write_json, atomic_write_text, read_yaml, read_json, own_dir)
 from .config import nearest
 
@@ -341,11 +341,10 @@ def collect(spec) -> list:
     import io
     buf = io.StringIO(); w = csv.DictWriter(buf, cols); w.writeheader(); w.writerows(rows)
     atomic_write_text(out_dir / 'summary.csv', buf.getvalue())
-    fmt = lambda v: '' if v is None else (f'{v:.4g}' if isinstance(v, float) else str(v).replace('|', '\\|'))
+    fmt = lambda v: '' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)
     mc = _md_columns(rows, spec)
-    md = ['| ' + ' | '.join(c.replace('metrics.', '') for c in mc) + ' |', '|' + ' --- |' * len(mc)]
-    md += ['| ' + ' | '.join(fmt(row.get(c)) for c in mc) + ' |' for row in rows]
-    atomic_write_text(out_dir / 'summary.md', '\n'.join(md) + '\n')
+    md = md_table([c.replace('metrics.', '') for c in mc], [[fmt(row.get(c)) for c in mc] for row in rows])
+    atomic_write_text(out_dir / 'summary.md', md + '\n')
     return rows
 
 # %% ../nbs/82_sweep.ipynb #a59daa3a

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from fastcore.basics import patch
-from .io import FormatError, MetapeftError, read_json
+from .io import md_table, FormatError, MetapeftError, read_json
 from .config import Config, ConfigError, get_config, list_presets, load_config
 from .data.longtail import GROUPS, count_thresholds, groups_from_config
 from .data.datasets import build_dataset
@@ -382,9 +382,7 @@ def format_table(rows: list, # from `runs_table`
     "The rows as a markdown (or HTML) table; an unreadable run shows its error."
     cols = list(columns) + (['error'] if any('error' in r for r in rows) else [])
     cells = [[_cell(r.get(c)) for c in cols] for r in rows]
-    if not html_table:
-        cells = [[x.replace('|', '\\|') for x in c] for c in cells]
-        return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + ' --- |' * len(cols)] + ['| ' + ' | '.join(c) + ' |' for c in cells])
+    if not html_table: return md_table(cols, cells)
     th = ''.join(f'<th>{html.escape(c)}</th>' for c in cols)
     tr = ''.join('<tr>' + ''.join(f'<td>{html.escape(x)}</td>' for x in c) + '</tr>' for c in cells)
     return f'<table><thead><tr>{th}</tr></thead><tbody>{tr}</tbody></table>'

@@ -28,3 +28,11 @@ def test_no_references_to_documents_outside_the_repository():
     files = NOTEBOOKS + sorted((ROOT / 'metapeft_nb').rglob('*.py')) + [ROOT / 'README.md']
     bad = [str(p.relative_to(ROOT)) for p in files if re.search(r'\b(DESIGN|REFERENCE)(\.md|\s+§|\s+section|\s+\d)', p.read_text(encoding='utf-8'))]
     assert not bad, 'these name DESIGN / REFERENCE, which are not in the repository:\n' + '\n'.join(bad)
+
+def test_one_markdown_table_builder():
+    "Every Markdown table the package prints is built by `io.md_table`: no other module writes a pipe table's separator line."
+    import re
+    sep = re.compile(r"""['"]\|? ?-{3}:? ?\||-{3}:? \|['"]""")
+    bad = [f'{p.relative_to(ROOT)}:{i}' for p in sorted((ROOT / 'metapeft_nb').rglob('*.py')) if p.name not in ('io.py', '_modidx.py')
+           for i, line in enumerate(p.read_text(encoding='utf-8').splitlines(), 1) if sep.search(line)]
+    assert not bad, 'build these tables with metapeft_nb.io.md_table:\n' + '\n'.join(bad)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 from typing import Optional
 import torch
+from ..io import md_table
 from ..peft.metaparams import MetaParams, slot_key
 from ..peft.model import PeftModel
 
@@ -35,12 +36,10 @@ def readout_table(config: dict  # from `read_out`
     lr = any(d['lr'] != 1.0 for d in config.values())   # a learned multiplier is never exactly 1; a column of 1s says nothing
     rank = any('rank_gates' in d for d in config.values())
     head = ['slot', 'on', 'scale', 'relative'] + ['lr ×'] * lr + ['effective rank', 'rank gates'] * rank
-    rows = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
-    for name, d in config.items():
-        cells = [name, 'on' if d['on'] else 'off', f"{d['scale']:.4g}", f"{d['rel_scale']:.3f}"] + [f"{d['lr']:.4g}"] * lr
-        if rank: cells += [str(d.get('effective_rank', '–')), ' '.join(f'{g:.2f}' for g in d.get('rank_gates', [])) or '–']
-        rows.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(rows)
+    rows = [[name, 'on' if d['on'] else 'off', f"{d['scale']:.4g}", f"{d['rel_scale']:.3f}"] + [f"{d['lr']:.4g}"] * lr
+            + ([str(d.get('effective_rank', '–')), ' '.join(f'{g:.2f}' for g in d.get('rank_gates', [])) or '–'] if rank else [])
+            for name, d in config.items()]
+    return md_table(head, rows)
 
 # %% ../../nbs/51_meta.readout.ipynb #056f1fb9
 @torch.no_grad()

@@ -11,7 +11,7 @@ import torch.nn as nn
 from torch import Tensor
 from ..config import nearest
 from .modules import LORA_POSITIONS, SSF_POSITIONS, BIAS_POSITIONS, MASK_POSITIONS
-from ..io import InputError
+from ..io import InputError, md_table
 
 # %% auto #0
 __all__ = ['METHODS', 'LORA_METHODS', 'META_TYPES', 'BOUNDS', 'SUPPORT', 'SlotKey', 'slot_key', 'module_name',
@@ -85,10 +85,9 @@ def check_meta_type(method:str, kind:str):
 
 def support_table() -> str:
     "The method x type support matrix as a markdown table."
-    rows = ['| method | ' + ' | '.join(META_TYPES) + ' |', '| --- |' + ' --- |' * len(META_TYPES)]
-    for m in METHODS: rows.append(f'| {m} | ' + ' | '.join('✓' if t in SUPPORT[m] else '–' for t in META_TYPES) + ' |')
-    for m in ('full_tuning', 'fine_tuning', 'head_only'): rows.append(f'| {m} (mode) | ' + ' | '.join('–' for _ in META_TYPES) + ' |')
-    return '\n'.join(rows)
+    rows = [[m] + ['✓' if t in SUPPORT[m] else '–' for t in META_TYPES] for m in METHODS]
+    rows += [[f'{m} (mode)'] + ['–'] * len(META_TYPES) for m in ('full_tuning', 'fine_tuning', 'head_only')]
+    return md_table(['method', *META_TYPES], rows)
 
 # %% ../../nbs/32_peft.metaparams.ipynb #e423fcb7
 class MetaParams(nn.Module):
