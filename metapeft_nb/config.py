@@ -685,12 +685,13 @@ def get_config(dataset=None, model=None, tuner='default', opts=None, **kwargs) -
     return Config(**merged)
 
 # %% ../nbs/01_config.ipynb #a69c0ca7
-SMOKE = dict(num_epochs=1, meta_mode='first_order', meta_count=8)    # a budget that only checks that a set-up runs
+SMOKE = dict(num_epochs=1, meta_count=8)    # a budget that only checks that a set-up runs (the presets' meta mode, any meta types)
 
 def point_config(dataset, model, tuner='default', use_meta: bool = True, smoke: bool = False, opts=None, **fixed) -> Config:
     "One papermill point's configuration: the presets, then `SMOKE` where `smoke`, then `opts`, then `fixed`; tuner 'none' is the head only."
+    over = {**parse_opts(opts or {}), **parse_opts(fixed)}
     return get_config(dataset, model, None if tuner in ('none', None) else tuner,
-                      {'use_meta': use_meta, **(SMOKE if smoke else {}), **parse_opts(opts or {}), **fixed})
+                      merge_options({'use_meta': use_meta, **(SMOKE if smoke else {})}, over))   # opts' meta_update_freq replaces smoke's count
 
 # %% ../nbs/01_config.ipynb #77d4ac87
 _literal_init = Config.__init__

@@ -53,8 +53,9 @@ class LockError(RunError):
 
 # %% ../nbs/00_io.ipynb #6ad5e8ce
 def md_table(header, rows, align: str = '') -> str:
-    "A Markdown pipe table: `header` names, `rows` of cells (`str` of each, `|` escaped); `align` 'l' / 'r' a column ('': all left)."
-    line = lambda cells: '| ' + ' | '.join(str(c).replace('|', '\\|') for c in cells) + ' |'
+    "A Markdown pipe table: `header` names, `rows` of cells (`str` of each, `|` escaped, line breaks as spaces); `align` 'l' / 'r' a column ('': all left)."
+    if align and len(align) != len(header): raise ValueError(f'align={align!r}: one letter (l or r) for each of the {len(header)} columns')
+    line = lambda cells: '| ' + ' | '.join(' '.join(str(c).split('\n')).replace('\r', ' ').replace('|', '\\|') for c in cells) + ' |'
     sep = '| ' + ' | '.join('---:' if a == 'r' else '---' for a in (align or 'l' * len(header))) + ' |'
     return '\n'.join([line(header), sep] + [line(r) for r in rows])
 

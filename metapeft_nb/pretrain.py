@@ -12,10 +12,9 @@ from PIL import Image
 from safetensors.torch import save_file
 from timm.models.vision_transformer import VisionTransformer
 from fastcore.script import call_parse
-from .io import md_table
 from .backbones import VIT_TINY_C10_ARCH
 from .config import resolve_device
-from .io import InputError, atomic_save, load_torch
+from .io import InputError, atomic_save, load_torch, md_table
 from .data.datasets import to_rgb
 from .optim import lr_schedule
 

@@ -79,7 +79,7 @@ def longtail_summary(dataset='digits_lt', # a data preset name (`list_presets('d
 def data_here(dataset: str) -> bool:
     "Whether a data preset's training labels can be read on this machine (its data is present where the preset looks)."
     try: build_dataset(get_config(dataset), 'train', labels_only=True); return True
-    except (MetapeftError, OSError): return False
+    except Exception: return False      # absent, unreadable or half-there: not offered (choosing it anyway shows why)
 
 # %% ../nbs/90_widgets.ipynb #533710c9
 def describe_longtail(s: dict # from `longtail_summary`
@@ -101,15 +101,16 @@ class LongTailExplorer:
                  max_ratio: float = 1000.0): # the slider's upper end
         W = _widgets('LongTailExplorer')
         self.result, self.message = None, ''
-        here = [p for p in list_presets('data') if p == dataset or p == 'image_folder' or data_here(p)]
-        self.dataset = W.Dropdown(options=list(presets or here), value=dataset, description='data')
+        presets = presets or [p for p in list_presets('data') if p in (dataset, 'image_folder') or data_here(p)]
+        self.dataset = W.Dropdown(options=list(presets), value=dataset, description='data')
         self.root = W.Text(value='', placeholder="the preset's", description='root', continuous_update=False)
         self.imb_ratio = W.FloatLogSlider(value=imb_ratio or self._preset_ratio(dataset), base=10, min=0, max=float(np.log10(max_ratio)),
                                           step=0.01, description='imbalance', continuous_update=False, readout_format='.3g')
         self.info, self.image = W.HTML(), W.Image(format='png', layout=W.Layout(max_width='100%'))
         self.widget = W.VBox([W.HBox([self.dataset, self.imb_ratio, self.root]), self.info, self.image])
         self.dataset.observe(self._on_dataset, 'value'); self.imb_ratio.observe(lambda _: self.update(), 'value')
-        self.root.observe(lambda _: self.update(), 'value')
+        self._hold_root = False
+        self.root.observe(lambda _: None if self._hold_root else self.update(), 'value')
         self.update()
 
     @staticmethod
@@ -125,6 +126,7 @@ def values(self: LongTailExplorer) -> dict:
 
 @patch
 def _on_dataset(self: LongTailExplorer, change):
+    self._hold_root = True; self.root.value = ''; self._hold_root = False     # a root belongs to the data set it was given for
     r = self._preset_ratio(change['new'])
     if r == self.imb_ratio.value: self.update()
     else: self.imb_ratio.value = r            # fires update once

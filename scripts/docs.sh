@@ -20,7 +20,7 @@
 #      web, the home page links every chapter, internal links resolve. Exit status 1 on any failure.
 #
 # Options: --exec / --no-exec (step 2), --install (pip install -e ".[docs]" first), --no-check (skip step 4), --require-outputs
-# (the checker fails for a notebook rendered without outputs; implied by --exec; for CI after the tests); anything else
+# (the checker fails for a notebook rendered without outputs; implied unless --no-exec); anything else
 # goes to docs_build.py (--n-workers N, --strict, --exclude REGEX, --plan, --reuse-proc). Needs the dev and docs
 # extras: .venv/bin/pip install -e ".[dev,docs]". Uses .venv/bin/python when present, else python3.
 set -euo pipefail
@@ -34,7 +34,7 @@ for a in "$@"; do
     *) ARGS+=("$a") ;;
   esac
 done
-export NO_MKDOCS_2_WARNING=1 HF_HUB_OFFLINE=1 MPLBACKEND=Agg
+export NO_MKDOCS_2_WARNING=1 HF_HUB_OFFLINE=1 MPLBACKEND=Agg TQDM_DISABLE=1   # the tests' environment (tests/conftest.py)
 start=$SECONDS
 
 if [ $INSTALL = 1 ]; then t=$SECONDS; "$PY" -m pip install -q -e ".[docs]"; echo "[docs] installed the docs extra in $((SECONDS - t))s"; fi

@@ -19,7 +19,7 @@ Command line (what `scripts/docs.sh --exec` runs when no test run left copies):
     .venv/bin/python scripts/nbexec.py [NOTEBOOK ...]    # default: every notebook the tests run
     .venv/bin/python scripts/nbexec.py --stale [--list]  # only those without a current copy (--list: name them, run nothing)
 """
-import hashlib, json, os, sys, time
+import functools, hashlib, json, os, sys, time
 from pathlib import Path
 from unittest import mock
 
@@ -28,11 +28,19 @@ EXEC_DIR = ROOT / '_exec'
 NBS = ROOT / 'nbs'
 
 
+@functools.lru_cache(maxsize=1)
+def _package_hash() -> str:
+    "sha256 of the package's generated modules: a notebook's outputs depend on the whole package, not its own cells alone."
+    h = hashlib.sha256()
+    for p in sorted((ROOT / 'metapeft_nb').rglob('*.py')): h.update(p.relative_to(ROOT).as_posix().encode() + b'\0' + p.read_bytes())
+    return h.hexdigest()
+
+
 def fingerprint(nb) -> str:
-    "sha256 of the cell types and sources of `nb` (a path or a notebook dict): what the outputs depend on."
+    "sha256 of the cell types and sources of `nb` (a path or a notebook dict) and of the package: what the outputs depend on."
     if not isinstance(nb, dict): nb = json.loads(Path(nb).read_text(encoding='utf-8'))
     cells = [(c['cell_type'], ''.join(c['source']) if isinstance(c['source'], list) else c['source']) for c in nb['cells']]
-    return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([_package_hash(), cells], ensure_ascii=False).encode()).hexdigest()
 
 
 def is_fresh(executed: Path, source: Path) -> bool:

@@ -53,7 +53,7 @@ def test_record_keeps_its_run_identity(r, o):
 
 # what each committed sweep file is meant to run, checked on every point's resolved configuration (and its preset's)
 _PRESET_EPOCHS = lambda cfg, preset: cfg.num_epochs == preset.num_epochs
-INTENDED = {'smoke.yaml': lambda cfg, preset: (cfg.num_epochs, cfg.meta_count, cfg.meta_mode, cfg.use_meta) == (1, 8, 'first_order', True),
+INTENDED = {'smoke.yaml': lambda cfg, preset: (cfg.num_epochs, cfg.meta_count, cfg.meta_mode, cfg.use_meta) == (1, 8, preset.meta_mode, True),
             'parity_clip_vit_b16.yaml': _PRESET_EPOCHS, 'parity_in21k_vit_b16.yaml': _PRESET_EPOCHS}
 
 @pytest.mark.parametrize('f', sorted((ROOT / 'nbs' / 'experiments' / 'sweeps').glob('*.yaml')), ids=lambda f: f.name)
@@ -64,10 +64,13 @@ def test_sweep_file_resolves(f):
     spec = load_sweep(f)
     known = notebook_parameters(spec['notebook'])
     assert f.name in INTENDED, f'{f.name}: say in INTENDED what its points are meant to run'
+    import ast, papermill
+    defaults = {k: ast.literal_eval(v['default']) for k, v in papermill.inspect_notebook(str(spec['notebook'])).items()}
     for point in expand_grid(spec):
         params = point['params']
         assert point_error(params, known) is None, (point, point_error(params, known))
-        cfg = point_config(**{k: v for k, v in params.items() if k != 'out_dir'})
-        preset = get_config(params['dataset'], params['model'], params.get('tuner', 'default'), {'use_meta': cfg.use_meta})
+        given = {**defaults, **params}                                  # what the notebook sees: its defaults, then the point's
+        cfg = point_config(**{k: v for k, v in given.items() if k not in ('out_dir', 'overwrite')})
+        preset = get_config(given['dataset'], given['model'], given['tuner'], {'use_meta': cfg.use_meta})
         assert INTENDED[f.name](cfg, preset), (f.name, params, cfg.num_epochs, preset.num_epochs)
         for k, v in parse_opts(params.get('opts') or {}).items(): assert getattr(cfg, k) == v, (f.name, params, k)
