@@ -4,7 +4,7 @@ from pathlib import Path
 import nbformat, papermill, pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted(p for d in ('experiments', 'benchmarks') for p in (ROOT / 'nbs' / d).glob('*.ipynb'))
+NOTEBOOKS = sorted(p for d in ('experiments', 'benchmarks') for p in (ROOT / 'nbs' / d).glob('*.ipynb') if p.name != 'index.ipynb')   # index: a section's page
 
 def declared(nb_path) -> list:
     "The names the notebook's `parameters` cell assigns."
